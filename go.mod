@@ -1,0 +1,3 @@
+module github.com/ipcbuf/ipcbuf
+
+go 1.24
