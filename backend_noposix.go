@@ -1,0 +1,17 @@
+//go:build !cgo || ipcbuf_noposix
+
+package ipcbuf
+
+import "io/fs"
+
+// OpenShm would open a POSIX shared memory object, but this build leaves the
+// POSIX backend out: it returns an error matching errors.ErrUnsupported.
+func OpenShm(name string, size int, opts ...Option) (*Buffer, error) {
+	return nil, &fs.PathError{Op: "open", Path: "*" + name, Err: errNoPOSIX}
+}
+
+// RemoveShm would remove a POSIX shared memory object, but this build leaves
+// the POSIX backend out: it returns an error matching errors.ErrUnsupported.
+func RemoveShm(name string) error {
+	return &fs.PathError{Op: "remove", Path: "*" + name, Err: errNoPOSIX}
+}

@@ -1,0 +1,118 @@
+//go:build cgo && !ipcbuf_nosysv
+
+package ipcbuf
+
+import (
+	"fmt"
+	"io/fs"
+	"syscall"
+
+	"github.com/ipcbuf/ipcbuf/cshim"
+)
+
+// OpenSysV attaches the System V shared memory segment with the given key
+// (shmget, shmat), creating it with size bytes if it does not exist, unless
+// the options say otherwise.
+//
+// An existing segment's real size comes from the kernel (IPC_STAT): size 0
+// maps all of it, a smaller size maps that many bytes, and a larger size is
+// an error, because System V segments cannot grow. Segments outlive every
+// process that used them until RemoveSysV (ipcrm -m) or a reboot.
+//
+// key is a key_t: any value from math.MinInt32 to math.MaxUint32 except 0,
+// which is IPC_PRIVATE and names no segment another process can find.
+// The mode of a new segment is exact; System V ignores the umask.
+func OpenSysV(key int, size int, opts ...Option) (*Buffer, error) {
+	o, err := parseOptions(size, opts)
+	if err == nil {
+		err = checkKey(key)
+	}
+	target := keyName(key)
+	fail := func(err error) (*Buffer, error) {
+		return nil, &fs.PathError{Op: "open", Path: target, Err: err}
+	}
+	if err != nil {
+		return fail(err)
+	}
+	k := int32(uint32(key))
+	var id int
+	created := false
+	for {
+		if o.mayCreate(size) {
+			id, err = cshim.Shmget(k, size, cshim.IPCCreat|cshim.IPCExcl|int(o.mode))
+			if err == nil {
+				created = true
+				break
+			}
+			if err == syscall.EINVAL {
+				return fail(fmt.Errorf("ipcbuf: the system refuses a %d-byte segment (limits: /proc/sys/kernel/shmmax, shmall): %w", size, err))
+			}
+			if err != syscall.EEXIST || o.exclusive {
+				return fail(err)
+			}
+		}
+		id, err = cshim.Shmget(k, 0, 0)
+		if err == nil {
+			break
+		}
+		if err == syscall.ENOENT && o.mayCreate(size) {
+			continue // removed between the two calls: try creating again
+		}
+		if err == syscall.ENOENT && size == 0 && !o.openOnly {
+			err = fmt.Errorf("ipcbuf: size 0 opens an existing segment, and there is none: %w", err)
+		}
+		return fail(err)
+	}
+	b, err := attachSysV(id, target, size, o)
+	if err != nil {
+		if created {
+			_ = cshim.ShmRmid(id)
+		}
+		return fail(err)
+	}
+	return b, nil
+}
+
+// attachSysV attaches segment id and maps size bytes of it (0: all).
+func attachSysV(id int, target string, size int, o options) (*Buffer, error) {
+	real, err := cshim.ShmSize(id)
+	if err != nil {
+		return nil, err
+	}
+	if size > real {
+		return nil, invalid("the segment is %d bytes and System V segments cannot grow; asked for %d", real, size)
+	}
+	n := size
+	if n == 0 {
+		n = real
+	}
+	addr, err := cshim.Shmat(id, o.readOnly)
+	if err != nil {
+		return nil, err
+	}
+	r := &region{addr: addr, size: real, sysvID: id, unmap: func(r *region) error { return cshim.Shmdt(r.addr) }}
+	return newMapped(KindSysV, target, r, n, o.readOnly), nil
+}
+
+// RemoveSysV marks the System V segment with the given key for removal
+// (IPC_RMID), as ipcrm -M does. It disappears when the last process detaches;
+// from now on the key finds no segment. A missing segment is an error
+// matching fs.ErrNotExist.
+func RemoveSysV(key int) error {
+	target := keyName(key)
+	err := checkKey(key)
+	if err == nil {
+		var id int
+		if id, err = cshim.Shmget(int32(uint32(key)), 0, 0); err == nil {
+			return removeSysVID(target, id)
+		}
+	}
+	return &fs.PathError{Op: "remove", Path: target, Err: err}
+}
+
+func removeSysVID(target string, id int) error {
+	if err := cshim.ShmRmid(id); err != nil {
+		return &fs.PathError{Op: "remove", Path: target, Err: err}
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+//go:build !cgo
+
+package ipcbuf
+
+const cgoEnabled = false

@@ -1,0 +1,12 @@
+// Package cshim is the C layer of ipcbuf: one Go function per system call,
+// each calling a C function in shm.c that makes exactly that call.
+//
+// It is a package of its own because cgo compiles only the C files in a Go
+// package's own directory, and the go command's build cache tracks only a
+// package's own files: C included from another directory would compile, but
+// edits to it would not trigger a rebuild.
+//
+// This package is ipcbuf's implementation, not its API: use package ipcbuf.
+// Without cgo it is empty; the POSIX and System V wrappers exist only when
+// the ipcbuf_noposix and ipcbuf_nosysv build tags do not remove them.
+package cshim

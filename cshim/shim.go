@@ -1,0 +1,137 @@
+//go:build cgo
+
+package cshim
+
+// #cgo CFLAGS: -std=gnu11 -Wall -Wextra -Werror
+// #include <stdlib.h>
+// #include "shm.h"
+import "C"
+
+import (
+	"strings"
+	"syscall"
+	"unsafe"
+)
+
+// cstring converts s for C. The caller frees the result with C.free. A NUL
+// inside s would silently shorten the name C sees, so it is refused.
+func cstring(s string) (*C.char, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, syscall.EINVAL
+	}
+	return C.CString(s), nil
+}
+
+// Open opens path with open(2); O_CLOEXEC is always added.
+func Open(path string, flags int, mode uint32) (int, error) {
+	p, err := cstring(path)
+	if err != nil {
+		return -1, err
+	}
+	defer C.free(unsafe.Pointer(p))
+	fd, err := C.ipcbuf_open(p, C.int(flags), C.unsigned(mode))
+	if fd < 0 {
+		return -1, err
+	}
+	return int(fd), nil
+}
+
+// Close closes fd.
+func Close(fd int) error {
+	if r, err := C.ipcbuf_close(C.int(fd)); r != 0 {
+		return err
+	}
+	return nil
+}
+
+// Ftruncate sets the size of fd's file.
+func Ftruncate(fd int, size int64) error {
+	if r, err := C.ipcbuf_ftruncate(C.int(fd), C.off_t(size)); r != 0 {
+		return err
+	}
+	return nil
+}
+
+// Fallocate reserves n bytes at off with posix_fallocate, growing the file
+// if it is shorter and never shrinking it. Running out of space is reported
+// here as ENOSPC instead of as SIGBUS when a page is first touched. EINTR,
+// which the Go runtime's own signals can cause, is retried.
+func Fallocate(fd int, off, n int64) error {
+	for {
+		r := C.ipcbuf_fallocate(C.int(fd), C.off_t(off), C.off_t(n))
+		if r == 0 {
+			return nil
+		}
+		if e := syscall.Errno(r); e != syscall.EINTR {
+			return e
+		}
+	}
+}
+
+// FstatSize returns the size of fd's file.
+func FstatSize(fd int) (int64, error) {
+	var size C.off_t
+	if r, err := C.ipcbuf_fstat_size(C.int(fd), &size); r != 0 {
+		return 0, err
+	}
+	return int64(size), nil
+}
+
+// Fchmod sets fd's permission bits exactly, whatever the umask was.
+func Fchmod(fd int, mode uint32) error {
+	if r, err := C.ipcbuf_fchmod(C.int(fd), C.unsigned(mode)); r != 0 {
+		return err
+	}
+	return nil
+}
+
+// Fsync flushes fd's file, or a directory's entries, to storage.
+func Fsync(fd int) error {
+	if r, err := C.ipcbuf_fsync(C.int(fd)); r != 0 {
+		return err
+	}
+	return nil
+}
+
+// Unlink removes path.
+func Unlink(path string) error {
+	p, err := cstring(path)
+	if err != nil {
+		return err
+	}
+	defer C.free(unsafe.Pointer(p))
+	if r, err := C.ipcbuf_unlink(p); r != 0 {
+		return err
+	}
+	return nil
+}
+
+// Mmap maps the first n bytes of fd shared, readable and, if writable,
+// writable. n must be positive.
+func Mmap(fd int, n int, writable bool) (unsafe.Pointer, error) {
+	w := C.int(0)
+	if writable {
+		w = 1
+	}
+	p, err := C.ipcbuf_mmap(C.size_t(n), w, C.int(fd))
+	if p == nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Munmap unmaps n bytes at p.
+func Munmap(p unsafe.Pointer, n int) error {
+	if r, err := C.ipcbuf_munmap(p, C.size_t(n)); r != 0 {
+		return err
+	}
+	return nil
+}
+
+// Msync writes n mapped bytes at p back to their file and waits (MS_SYNC).
+func Msync(p unsafe.Pointer, n int) error {
+	if r, err := C.ipcbuf_msync(p, C.size_t(n)); r != 0 {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,131 @@
+//go:build cgo
+
+/*
+ * shm.c: one system call per function; see shm.h for the conventions.
+ * IPCBUF_POSIX and IPCBUF_SYSV are defined by the Go files of this package
+ * whose build tags keep those backends in, as the original addon used
+ * __POSIX__ and __SYSV__.
+ */
+#define _GNU_SOURCE
+#include "shm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef IPCBUF_SYSV
+#include <sys/ipc.h>
+#include <sys/shm.h>
+#endif
+
+int ipcbuf_open(const char *path, int flags, unsigned mode)
+{
+	return open(path, flags | O_CLOEXEC, (mode_t)mode);
+}
+
+int ipcbuf_close(int fd)
+{
+	return close(fd);
+}
+
+int ipcbuf_ftruncate(int fd, off_t size)
+{
+	return ftruncate(fd, size);
+}
+
+int ipcbuf_fallocate(int fd, off_t offset, off_t len)
+{
+	return posix_fallocate(fd, offset, len);
+}
+
+int ipcbuf_fstat_size(int fd, off_t *size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	*size = st.st_size;
+	return 0;
+}
+
+int ipcbuf_fchmod(int fd, unsigned mode)
+{
+	return fchmod(fd, (mode_t)mode);
+}
+
+int ipcbuf_fsync(int fd)
+{
+	return fsync(fd);
+}
+
+int ipcbuf_unlink(const char *path)
+{
+	return unlink(path);
+}
+
+void *ipcbuf_mmap(size_t len, int writable, int fd)
+{
+	int prot = PROT_READ | (writable ? PROT_WRITE : 0);
+	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int ipcbuf_munmap(void *addr, size_t len)
+{
+	return munmap(addr, len);
+}
+
+int ipcbuf_msync(void *addr, size_t len)
+{
+	return msync(addr, len, MS_SYNC);
+}
+
+#ifdef IPCBUF_POSIX
+int ipcbuf_shm_open(const char *name, int flags, unsigned mode)
+{
+	/* glibc adds O_NOFOLLOW|O_CLOEXEC; pass O_CLOEXEC for other libcs. */
+	return shm_open(name, flags | O_CLOEXEC, (mode_t)mode);
+}
+
+int ipcbuf_shm_unlink(const char *name)
+{
+	return shm_unlink(name);
+}
+#endif
+
+#ifdef IPCBUF_SYSV
+int ipcbuf_shmget(int key, size_t size, int flags)
+{
+	return shmget((key_t)key, size, flags);
+}
+
+void *ipcbuf_shmat(int id, int readonly)
+{
+	void *p = shmat(id, NULL, readonly ? SHM_RDONLY : 0);
+
+	return p == (void *)-1 ? NULL : p;
+}
+
+int ipcbuf_shmdt(const void *addr)
+{
+	return shmdt(addr);
+}
+
+int ipcbuf_shm_size(int id, size_t *size)
+{
+	struct shmid_ds ds;
+
+	if (shmctl(id, IPC_STAT, &ds) != 0)
+		return -1;
+	*size = ds.shm_segsz;
+	return 0;
+}
+
+int ipcbuf_shm_rmid(int id)
+{
+	return shmctl(id, IPC_RMID, NULL);
+}
+#endif

@@ -1,0 +1,46 @@
+/*
+ * shm.h: the C layer of ipcbuf.
+ *
+ * Every function wraps exactly one system call. It returns 0 (or the
+ * descriptor / identifier the call yields) on success and -1 on failure with
+ * errno set, except ipcbuf_fallocate, which returns posix_fallocate's error
+ * code because posix_fallocate does not set errno. No function copies bytes:
+ * all access to mapped memory happens in Go, where faults can be recovered.
+ */
+#ifndef IPCBUF_SHM_H
+#define IPCBUF_SHM_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Descriptors: every open passes O_CLOEXEC so no child inherits them. */
+int ipcbuf_open(const char *path, int flags, unsigned mode);
+int ipcbuf_close(int fd);
+int ipcbuf_ftruncate(int fd, off_t size);
+int ipcbuf_fallocate(int fd, off_t offset, off_t len);
+int ipcbuf_fstat_size(int fd, off_t *size);
+int ipcbuf_fchmod(int fd, unsigned mode);
+int ipcbuf_fsync(int fd);
+int ipcbuf_unlink(const char *path);
+
+/* Mappings. */
+void *ipcbuf_mmap(size_t len, int writable, int fd);
+int ipcbuf_munmap(void *addr, size_t len);
+int ipcbuf_msync(void *addr, size_t len);
+
+#ifdef IPCBUF_POSIX
+/* POSIX shared memory objects; name starts with '/'. */
+int ipcbuf_shm_open(const char *name, int flags, unsigned mode);
+int ipcbuf_shm_unlink(const char *name);
+#endif
+
+#ifdef IPCBUF_SYSV
+/* System V shared memory segments. */
+int ipcbuf_shmget(int key, size_t size, int flags);
+void *ipcbuf_shmat(int id, int readonly);
+int ipcbuf_shmdt(const void *addr);
+int ipcbuf_shm_size(int id, size_t *size);
+int ipcbuf_shm_rmid(int id);
+#endif
+
+#endif

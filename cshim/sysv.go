@@ -1,0 +1,65 @@
+//go:build cgo && !ipcbuf_nosysv
+
+package cshim
+
+// #cgo CFLAGS: -DIPCBUF_SYSV
+// #include <sys/ipc.h>
+// #include "shm.h"
+import "C"
+
+import "unsafe"
+
+// Flags for Shmget.
+const (
+	IPCCreat = C.IPC_CREAT
+	IPCExcl  = C.IPC_EXCL
+)
+
+// Shmget returns the identifier of the System V segment with key; flags
+// holds IPCCreat, IPCExcl and the permission bits.
+func Shmget(key int32, size int, flags int) (int, error) {
+	id, err := C.ipcbuf_shmget(C.int(key), C.size_t(size), C.int(flags))
+	if id < 0 {
+		return -1, err
+	}
+	return int(id), nil
+}
+
+// Shmat attaches segment id at an address the kernel chooses.
+func Shmat(id int, readonly bool) (unsafe.Pointer, error) {
+	ro := C.int(0)
+	if readonly {
+		ro = 1
+	}
+	p, err := C.ipcbuf_shmat(C.int(id), ro)
+	if p == nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Shmdt detaches the segment attached at p.
+func Shmdt(p unsafe.Pointer) error {
+	if r, err := C.ipcbuf_shmdt(p); r != 0 {
+		return err
+	}
+	return nil
+}
+
+// ShmSize returns the segment's real size, from IPC_STAT.
+func ShmSize(id int) (int, error) {
+	var size C.size_t
+	if r, err := C.ipcbuf_shm_size(C.int(id), &size); r != 0 {
+		return 0, err
+	}
+	return int(size), nil
+}
+
+// ShmRmid marks segment id for removal; it goes when the last process
+// detaches.
+func ShmRmid(id int) error {
+	if r, err := C.ipcbuf_shm_rmid(C.int(id)); r != 0 {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,360 @@
+// Package ipcbuf gives Go programs byte buffers with the behaviour of
+// Node.js's Buffer whose bytes can live outside the process, so that two
+// processes share them with no copy and no system call per access.
+//
+// A Buffer's memory is one of four kinds:
+//
+//   - KindMemory: this process's memory (Alloc).
+//   - KindPOSIX: a POSIX shared memory object, memory only (OpenShm).
+//   - KindFile: a file mapped into memory: its bytes are there at open and
+//     writes reach the file (OpenFile).
+//   - KindSysV: a System V shared memory segment named by a numeric key
+//     (OpenSysV).
+//
+// Open takes the original node-ipcbuffer's one-line target instead: "*name"
+// is POSIX shared memory, a number ("4660" or "0x1234") is a System V key, and
+// any other string is a file path.
+//
+// # Sizes
+//
+// Opening never shrinks or overwrites existing data. A size larger than the
+// existing object grows it (System V segments cannot grow: that is an
+// error); a smaller one maps only that many bytes; size 0 attaches to an
+// existing object at its current size and fails with an error matching
+// fs.ErrNotExist when there is none. New POSIX and file space is reserved
+// when it is created (posix_fallocate), so a full file system fails at open
+// with ENOSPC instead of killing the process with SIGBUS later.
+//
+// # Lifetime
+//
+// Close syncs and unmaps a buffer; a buffer that becomes unreachable without
+// Close is synced and unmapped by a runtime cleanup. Neither removes the named
+// object: POSIX objects and System V segments stay until Remove (or a
+// reboot), files stay on disk. Buffers made by Slice share their parent's
+// memory and keep it mapped while they are reachable; closing any of them
+// closes the memory for all.
+//
+// # Concurrency
+//
+// A Buffer's methods may be called from many goroutines at once, Close
+// included; a method that races with Close either completes or returns an
+// error matching fs.ErrClosed. Concurrent writes to the same bytes are, as
+// with any shared memory, not ordered by ipcbuf: use your own
+// synchronisation.
+//
+// # Build tags
+//
+// The tags ipcbuf_noposix and ipcbuf_nosysv leave the POSIX and System V
+// backends out of a build (for systems that lack them); without cgo only
+// memory buffers exist. The missing kinds fail with an error matching
+// errors.ErrUnsupported that names the reason.
+package ipcbuf
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"runtime"
+	"sync"
+	"unsafe"
+)
+
+// Kind says where a Buffer's bytes live.
+type Kind uint8
+
+// The kinds of Buffer.
+const (
+	KindMemory Kind = iota // this process's memory
+	KindPOSIX              // a POSIX shared memory object (shm_open)
+	KindFile               // a file mapped with mmap(MAP_SHARED)
+	KindSysV               // a System V shared memory segment (shmget)
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindMemory:
+		return "memory"
+	case KindPOSIX:
+		return "posix"
+	case KindFile:
+		return "file"
+	case KindSysV:
+		return "sysv"
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// Buffer is a fixed-length run of bytes in one of the four kinds of memory.
+// It implements io.ReaderAt, io.WriterAt and io.Closer.
+//
+// Make one with Alloc, Open, OpenShm, OpenFile or OpenSysV, or take a view of
+// one with Slice; the zero Buffer is not usable.
+type Buffer struct {
+	m   *mapping // shared by every view of the same memory
+	off int      // where this view starts in m.data
+	n   int      // this view's length
+}
+
+var (
+	_ io.ReaderAt = (*Buffer)(nil)
+	_ io.WriterAt = (*Buffer)(nil)
+	_ io.Closer   = (*Buffer)(nil)
+)
+
+// mapping is the memory that a Buffer and all its views share. The runtime
+// cleanup that releases shared memory is attached to it, so the memory stays
+// mapped while any view is reachable.
+type mapping struct {
+	mu       sync.RWMutex // held for reading while memory is used, for writing by Close
+	data     []byte       // all the bytes; nil once closed
+	closed   bool
+	readOnly bool
+	kind     Kind
+	name     string  // the target that opens it again; "" for memory
+	reg      *region // nil for memory buffers
+	cleanup  runtime.Cleanup
+}
+
+// region is memory mapped outside the Go heap. It holds no pointer to its
+// mapping, so the mapping's cleanup can take it as its argument.
+type region struct {
+	addr   unsafe.Pointer
+	size   int                 // bytes mapped at addr
+	flush  func(*region) error // writes the bytes back (msync); nil if nothing to do
+	unmap  func(*region) error // munmap or shmdt
+	sysvID int                 // the segment's identifier, for Remove; -1 otherwise
+}
+
+// release flushes and unmaps r. It is called exactly once: by Close, or by
+// the cleanup when no view of the memory is reachable.
+func (r *region) release() error {
+	var err error
+	if r.flush != nil {
+		err = r.flush(r)
+	}
+	return errors.Join(err, r.unmap(r))
+}
+
+// newMapped returns a Buffer over n bytes of the region r (n ≤ r.size) and
+// arranges for r to be released when the Buffer and its views are gone.
+func newMapped(kind Kind, name string, r *region, n int, readOnly bool) *Buffer {
+	m := &mapping{kind: kind, name: name, reg: r, readOnly: readOnly}
+	if n > 0 {
+		m.data = unsafe.Slice((*byte)(r.addr), n)
+	}
+	m.cleanup = runtime.AddCleanup(m, func(r *region) { _ = r.release() }, r)
+	return &Buffer{m: m, n: n}
+}
+
+// Alloc returns a buffer of size zero bytes in this process's memory, like
+// Node's Buffer.alloc(size).
+func Alloc(size int) (*Buffer, error) {
+	if size < 0 || uint64(size) > maxSize {
+		return nil, nodeError("ERR_OUT_OF_RANGE", "The value of \"size\" is out of range. It must be >= 0 && <= %d. Received %d", maxSize, size)
+	}
+	m := &mapping{kind: KindMemory, data: make([]byte, size)}
+	return &Buffer{m: m, n: size}, nil
+}
+
+// maxSize is the largest buffer ipcbuf will try to make: 128 TiB, the user
+// address space of a 64-bit Linux process.
+const maxSize = 1 << 47
+
+// Len returns the number of bytes in b. It stays the same after Close.
+func (b *Buffer) Len() int { return b.n }
+
+// Kind returns where b's bytes live.
+func (b *Buffer) Kind() Kind { return b.m.kind }
+
+// Name returns the target that opens b's memory again with Open: "*name" for
+// POSIX shared memory, the path for a file, the key as "0x%08x" for System V,
+// and "" for memory buffers.
+func (b *Buffer) Name() string { return b.m.name }
+
+// ReadOnly reports whether b was opened read-only.
+func (b *Buffer) ReadOnly() bool { return b.m.readOnly }
+
+// Bytes returns b's memory itself, not a copy: a write through the slice is
+// seen by every process sharing the object, at once.
+//
+// The slice is valid until Close is called on b or on any buffer sharing its
+// memory (its parent or a Slice of it), and only while one of those buffers
+// is reachable: the garbage collector does not know that the slice points
+// into the mapping, so after the last use of the slice keep b alive with
+// runtime.KeepAlive(b). Past that point the slice may fault or see other
+// memory. Writing through the slice of a read-only buffer faults. Bytes
+// returns nil once b is closed.
+//
+// Unlike the methods of Buffer, access through the slice is not guarded:
+// if another process truncates the file or object, touching the lost pages
+// raises SIGBUS.
+func (b *Buffer) Bytes() []byte {
+	m := b.m
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return nil
+	}
+	return m.data[b.off : b.off+b.n : b.off+b.n]
+}
+
+// Slice returns a buffer that shares b's bytes from start to end, like
+// Node's buf.subarray(start, end). Negative indices count back from the end;
+// indices past either end are clamped; end before start gives an empty
+// buffer. The new buffer keeps the memory mapped while it is reachable, even
+// after b is not; closing either closes both.
+func (b *Buffer) Slice(start, end int) *Buffer {
+	start, end = clampRange(start, end, b.n)
+	return &Buffer{m: b.m, off: b.off + start, n: end - start}
+}
+
+// Subarray is Slice, under the name Node prefers.
+func (b *Buffer) Subarray(start, end int) *Buffer { return b.Slice(start, end) }
+
+// clampRange applies the TypedArray rules for relative indices to n bytes.
+func clampRange(start, end, n int) (int, int) {
+	clamp := func(i int) int {
+		if i < 0 {
+			return max(i+n, 0)
+		}
+		return min(i, n)
+	}
+	start, end = clamp(start), clamp(end)
+	return start, max(start, end)
+}
+
+// ReadAt reads len(p) bytes from b starting at byte off. It implements
+// io.ReaderAt: at the end of b it returns fewer bytes and io.EOF.
+func (b *Buffer) ReadAt(p []byte, off int64) (int, error) {
+	m := b.m
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return 0, b.closedError("read")
+	}
+	if off < 0 {
+		return 0, b.pathError("read", invalid("negative offset %d", off))
+	}
+	if off >= int64(b.n) {
+		if len(p) == 0 && off == int64(b.n) {
+			return 0, nil
+		}
+		return 0, io.EOF
+	}
+	n := copy(p, m.data[b.off+int(off):b.off+b.n])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// WriteAt writes p into b starting at byte off. It implements io.WriterAt.
+// A write that would run past the end of b writes nothing and returns an
+// error matching ErrBufferOutOfBounds: a buffer never grows.
+func (b *Buffer) WriteAt(p []byte, off int64) (int, error) {
+	m := b.m
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return 0, b.closedError("write")
+	}
+	if m.readOnly {
+		return 0, b.pathError("write", ErrReadOnly)
+	}
+	if off < 0 || off > int64(b.n) || int64(len(p)) > int64(b.n)-off {
+		return 0, b.pathError("write", nodeError("ERR_BUFFER_OUT_OF_BOUNDS",
+			"writing %d bytes at offset %d runs outside a %d-byte buffer", len(p), off, b.n))
+	}
+	return copy(m.data[b.off+int(off):], p), nil
+}
+
+// Sync writes b's bytes back to the file or object that holds them and waits
+// until that is done (msync with MS_SYNC). For a file, everything written
+// before Sync returns is then on disk. It does nothing for memory and
+// System V buffers, and syncs the whole mapping when b is a Slice.
+func (b *Buffer) Sync() error {
+	m := b.m
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return b.closedError("sync")
+	}
+	if m.reg == nil || m.reg.flush == nil {
+		return nil
+	}
+	if err := m.reg.flush(m.reg); err != nil {
+		return b.pathError("sync", err)
+	}
+	return nil
+}
+
+// Close syncs and unmaps b's memory. Every buffer sharing that memory is
+// closed with it: their methods then return an error matching fs.ErrClosed,
+// as does a second Close. Close does not remove the named object; see
+// Remove.
+func (b *Buffer) Close() error {
+	m := b.m
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return b.closedError("close")
+	}
+	m.closed = true
+	m.data = nil
+	if m.reg == nil {
+		return nil
+	}
+	m.cleanup.Stop()
+	if err := m.reg.release(); err != nil {
+		return b.pathError("close", err)
+	}
+	return nil
+}
+
+// Remove removes the named object that holds b's bytes: it unlinks the
+// POSIX object or the file, or marks the System V segment for removal. b and
+// every other process's mapping stay usable until closed; the name can then
+// be created afresh. A System V segment is removed by its identifier, so a
+// new segment made under the same key since b was opened is left alone.
+// Memory buffers have no name: Remove returns an error matching
+// errors.ErrUnsupported.
+func (b *Buffer) Remove() error {
+	switch b.m.kind {
+	case KindPOSIX:
+		return RemoveShm(b.m.name[1:])
+	case KindFile:
+		return removeFile(b.m.name)
+	case KindSysV:
+		return removeSysVID(b.m.name, b.m.reg.sysvID)
+	}
+	return fmt.Errorf("ipcbuf: a memory buffer has no named object to remove: %w", errors.ErrUnsupported)
+}
+
+// ErrReadOnly is returned by methods that would write to a read-only buffer.
+var ErrReadOnly = errors.New("ipcbuf: buffer is read-only")
+
+// label names b in errors.
+func (b *Buffer) label() string {
+	if b.m.name == "" {
+		return "memory buffer"
+	}
+	return b.m.name
+}
+
+func (b *Buffer) pathError(op string, err error) error {
+	return &fs.PathError{Op: op, Path: b.label(), Err: err}
+}
+
+func (b *Buffer) closedError(op string) error { return b.pathError(op, fs.ErrClosed) }
+
+// invalidError is bad input: it says what was wrong and matches
+// fs.ErrInvalid.
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string        { return "ipcbuf: " + e.msg }
+func (e *invalidError) Is(target error) bool { return target == fs.ErrInvalid }
+
+func invalid(format string, args ...any) error {
+	return &invalidError{msg: fmt.Sprintf(format, args...)}
+}

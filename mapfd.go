@@ -1,0 +1,160 @@
+//go:build cgo
+
+package ipcbuf
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"syscall"
+
+	"github.com/ipcbuf/ipcbuf/cshim"
+)
+
+// fdObject is a named object opened as a descriptor and then mapped: a POSIX
+// shared memory object or a file. The two backends differ only in how they
+// open and unlink the name.
+type fdObject struct {
+	kind   Kind
+	target string                                    // what Name returns
+	open   func(flags int, mode uint32) (int, error) // shm_open or open
+	unlink func() error                              // to undo a creation that failed
+	synced func() error                              // makes a new name durable; nil if none
+}
+
+// openFD opens (or creates) obj per o and maps size bytes of it (size 0: all
+// of it). On any failure it closes what it opened and removes what it
+// created, so nothing is left behind.
+func openFD(obj fdObject, size int, o options) (*Buffer, error) {
+	fail := func(err error) (*Buffer, error) {
+		return nil, &fs.PathError{Op: "open", Path: obj.target, Err: err}
+	}
+	acc := syscall.O_RDWR
+	if o.readOnly {
+		acc = syscall.O_RDONLY
+	}
+	var fd int
+	var err error
+	created := false
+	for {
+		if o.mayCreate(size) {
+			fd, err = obj.open(acc|syscall.O_CREAT|syscall.O_EXCL, uint32(o.mode))
+			if err == nil {
+				created = true
+				break
+			}
+			if err != syscall.EEXIST || o.exclusive {
+				return fail(err)
+			}
+		}
+		fd, err = obj.open(acc, 0)
+		if err == nil {
+			break
+		}
+		if err == syscall.ENOENT && o.mayCreate(size) {
+			continue // removed between our two opens: try creating again
+		}
+		if err == syscall.ENOENT && size == 0 && !o.openOnly {
+			err = fmt.Errorf("ipcbuf: size 0 opens an existing object, and there is none: %w", err)
+		}
+		return fail(err)
+	}
+	defer cshim.Close(fd) // the mapping keeps the object open; the descriptor is not needed
+	b, err := mapFD(obj, fd, size, o, created)
+	if err != nil {
+		if created {
+			_ = obj.unlink()
+		}
+		return fail(err)
+	}
+	return b, nil
+}
+
+// mapFD sizes and maps the object open at fd.
+func mapFD(obj fdObject, fd, size int, o options, created bool) (*Buffer, error) {
+	if created {
+		// The mode given to open was filtered by the umask.
+		if err := cshim.Fchmod(fd, uint32(o.mode)); err != nil {
+			return nil, err
+		}
+	}
+	cur, err := cshim.FstatSize(fd)
+	if err != nil {
+		return nil, err
+	}
+	n := int64(size)
+	if size == 0 {
+		if cur > maxSize {
+			return nil, invalid("the object's %d bytes are more than this process can map", cur)
+		}
+		n = cur
+	}
+	if n > cur {
+		if o.readOnly {
+			return nil, invalid("the object is %d bytes: a read-only buffer cannot grow it to %d", cur, n)
+		}
+		// Reserve the new space now: on a full file system this is ENOSPC
+		// here rather than SIGBUS when the page is first touched.
+		if err := cshim.Fallocate(fd, cur, n-cur); err != nil {
+			return nil, err
+		}
+	}
+	if created && obj.synced != nil {
+		if err := obj.synced(); err != nil {
+			return nil, err
+		}
+	}
+	r := &region{flush: msyncRegion, unmap: munmapRegion, sysvID: -1}
+	if n > 0 {
+		if r.addr, err = cshim.Mmap(fd, int(n), !o.readOnly); err != nil {
+			return nil, err
+		}
+		r.size = int(n)
+	} else {
+		// mmap cannot map 0 bytes: an empty object gets an empty buffer.
+		r.flush, r.unmap = nil, func(*region) error { return nil }
+	}
+	return newMapped(obj.kind, obj.target, r, int(n), o.readOnly), nil
+}
+
+func msyncRegion(r *region) error  { return cshim.Msync(r.addr, r.size) }
+func munmapRegion(r *region) error { return cshim.Munmap(r.addr, r.size) }
+
+// OpenFile maps the file at path into memory, shared: the file's bytes are
+// in the buffer at open, and writes to the buffer reach the file (on disk by
+// Sync, Close, or when the buffer is collected). A missing file is created
+// with the size asked for, unless the options say otherwise; see the
+// package documentation for how sizes work.
+func OpenFile(path string, size int, opts ...Option) (*Buffer, error) {
+	o, err := parseOptions(size, opts)
+	if err == nil {
+		err = checkPath(path)
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	return openFD(fdObject{
+		kind:   KindFile,
+		target: path,
+		open: func(flags int, mode uint32) (int, error) {
+			return cshim.Open(path, flags, mode)
+		},
+		unlink: func() error { return cshim.Unlink(path) },
+		synced: func() error { return syncDir(filepath.Dir(path)) },
+	}, size, o)
+}
+
+// syncDir makes a new directory entry durable, so that a file created and
+// then synced survives a crash.
+func syncDir(dir string) error {
+	fd, err := cshim.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
+	if err != nil {
+		return err
+	}
+	defer cshim.Close(fd)
+	if err := cshim.Fsync(fd); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err // EINVAL: this file system has nothing to sync for directories
+	}
+	return nil
+}

@@ -1,0 +1,131 @@
+package ipcbuf
+
+import (
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Open opens the buffer named by target, in node-ipcbuffer's convention:
+//
+//   - "*name" is the POSIX shared memory object name (OpenShm);
+//   - a number, decimal ("4660") or hexadecimal ("0x1234"), is a System V key
+//     (OpenSysV);
+//   - any other string is a file path (OpenFile); write "./123" for a file
+//     named 123.
+//
+// size and opts are as for the constructor the target selects.
+func Open(target string, size int, opts ...Option) (*Buffer, error) {
+	kind, name, key, err := ParseTarget(target)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: target, Err: err}
+	}
+	switch kind {
+	case KindPOSIX:
+		return OpenShm(name, size, opts...)
+	case KindSysV:
+		return OpenSysV(key, size, opts...)
+	}
+	return OpenFile(name, size, opts...)
+}
+
+// Remove removes the object named by target (see Open): it unlinks a POSIX
+// object or a file, or marks a System V segment for removal.
+func Remove(target string) error {
+	kind, name, key, err := ParseTarget(target)
+	if err != nil {
+		return &fs.PathError{Op: "remove", Path: target, Err: err}
+	}
+	switch kind {
+	case KindPOSIX:
+		return RemoveShm(name)
+	case KindSysV:
+		return RemoveSysV(key)
+	}
+	return removeFile(name)
+}
+
+// ParseTarget splits a target in Open's convention into its kind and its
+// name (POSIX: without the '*'; file: the path) or System V key.
+func ParseTarget(target string) (kind Kind, name string, key int, err error) {
+	switch {
+	case target == "":
+		return 0, "", 0, invalid("empty target: want *name, a System V key or a file path")
+	case target[0] == '*':
+		name, err := checkShmName(target[1:])
+		return KindPOSIX, name, 0, err
+	case isKey(target):
+		k, err := strconv.ParseInt(target, 0, 64)
+		if err == nil {
+			err = checkKey(int(k))
+		} else {
+			err = invalid("System V key %s is out of range: keys are 32 bits", target)
+		}
+		return KindSysV, "", int(k), err
+	}
+	return KindFile, target, 0, checkPath(target)
+}
+
+// isKey reports whether s is written as a number: decimal digits, or 0x and
+// hexadecimal digits.
+func isKey(s string) bool {
+	digits := "0123456789"
+	if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
+		s, digits = s[2:], "0123456789abcdefABCDEF"
+	}
+	return s != "" && strings.Trim(s, digits) == ""
+}
+
+// checkShmName validates a POSIX shared memory name before any system call
+// and returns it without its optional leading '/'.
+func checkShmName(name string) (string, error) {
+	name = strings.TrimPrefix(name, "/")
+	switch {
+	case name == "":
+		return name, invalid("empty POSIX shared memory name")
+	case len(name) > 255:
+		return name, invalid("POSIX shared memory name is %d bytes; the limit is 255", len(name))
+	case strings.IndexByte(name, '/') >= 0:
+		return name, invalid("POSIX shared memory name %q contains '/'", name)
+	case strings.IndexByte(name, 0) >= 0:
+		return name, invalid("POSIX shared memory name %q contains a NUL byte", name)
+	case name == "." || name == "..":
+		return name, invalid("%q is not a POSIX shared memory name", name)
+	}
+	return name, nil
+}
+
+// checkKey validates a System V key.
+func checkKey(key int) error {
+	switch {
+	case key == 0:
+		return invalid("System V key 0 is IPC_PRIVATE: no other process could find the segment")
+	case int64(key) < math.MinInt32 || int64(key) > math.MaxUint32:
+		return invalid("System V key %d is out of range: keys are 32 bits", key)
+	}
+	return nil
+}
+
+// keyName is how a System V key is named in errors and by Buffer.Name.
+func keyName(key int) string { return fmt.Sprintf("0x%08x", uint32(key)) }
+
+// checkPath validates a file path.
+func checkPath(path string) error {
+	switch {
+	case path == "":
+		return invalid("empty file path")
+	case strings.IndexByte(path, 0) >= 0:
+		return invalid("file path %q contains a NUL byte", path)
+	}
+	return nil
+}
+
+func removeFile(path string) error {
+	if err := checkPath(path); err != nil {
+		return &fs.PathError{Op: "remove", Path: path, Err: err}
+	}
+	return os.Remove(path)
+}

@@ -1,0 +1,22 @@
+package ipcbuf
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+)
+
+// The errors of kinds a build leaves out. Each says why, and how to get the
+// kind back.
+var (
+	errNoCgo   = fmt.Errorf("ipcbuf: shared buffers need cgo, and this program was built with CGO_ENABLED=0: %w", errors.ErrUnsupported)
+	errNoPOSIX = noBackend("POSIX shared memory", "ipcbuf_noposix")
+	errNoSysV  = noBackend("System V shared memory", "ipcbuf_nosysv")
+)
+
+func noBackend(what, tag string) error {
+	if !cgoEnabled {
+		return errNoCgo
+	}
+	return fmt.Errorf("ipcbuf: %s is not in this build (built with tag %s on %s): %w", what, tag, runtime.GOOS, errors.ErrUnsupported)
+}
