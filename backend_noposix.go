@@ -15,3 +15,5 @@ func OpenShm(name string, size int, opts ...Option) (*Buffer, error) {
 func RemoveShm(name string) error {
 	return &fs.PathError{Op: "remove", Path: "*" + name, Err: errNoPOSIX}
 }
+
+const havePOSIX = false

@@ -19,3 +19,5 @@ func RemoveSysV(key int) error {
 func removeSysVID(target string, id int) error {
 	return &fs.PathError{Op: "remove", Path: target, Err: errNoSysV}
 }
+
+const haveSysV = false

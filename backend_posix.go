@@ -53,3 +53,5 @@ func RemoveShm(name string) error {
 	}
 	return nil
 }
+
+const havePOSIX = true

@@ -116,3 +116,5 @@ func removeSysVID(target string, id int) error {
 	}
 	return nil
 }
+
+const haveSysV = true

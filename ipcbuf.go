@@ -85,6 +85,23 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
 
+// Supported reports whether this build can make buffers of kind k: memory
+// buffers always, the shared kinds when cgo is on and no build tag has left
+// their backend out.
+func (k Kind) Supported() bool {
+	switch k {
+	case KindMemory:
+		return true
+	case KindPOSIX:
+		return havePOSIX
+	case KindFile:
+		return cgoEnabled
+	case KindSysV:
+		return haveSysV
+	}
+	return false
+}
+
 // Buffer is a fixed-length run of bytes in one of the four kinds of memory.
 // It implements io.ReaderAt, io.WriterAt and io.Closer.
 //

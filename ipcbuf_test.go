@@ -1,0 +1,759 @@
+package ipcbuf_test
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	qt "github.com/frankban/quicktest"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ipcbuf/ipcbuf"
+)
+
+// The child process: the test binary re-run with childEnv set to a role.
+const (
+	childEnv       = "IPCBUF_TEST_CHILD"
+	childTargetEnv = "IPCBUF_TEST_TARGET"
+)
+
+// testPrefix starts the name of every POSIX object these tests create, so
+// TestMain can find any that a test left behind.
+var testPrefix = fmt.Sprintf("ipcbuf-test-%d-", os.Getpid())
+
+var (
+	created   sync.Mutex
+	usedKeys  []int // System V keys handed out, checked by TestMain
+	nextID    atomic.Int64
+	leftCheck = true
+)
+
+func TestMain(m *testing.M) {
+	if role := os.Getenv(childEnv); role != "" {
+		os.Exit(runChild(role, os.Getenv(childTargetEnv)))
+	}
+	code := m.Run()
+	if leftCheck {
+		if left := leftovers(); len(left) > 0 {
+			fmt.Fprintf(os.Stderr, "FAIL: tests left OS objects behind (now removed): %s\n", strings.Join(left, ", "))
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// leftovers removes and returns the POSIX objects and System V segments that
+// tests created and did not remove.
+func leftovers() []string {
+	var left []string
+	entries, _ := os.ReadDir("/dev/shm")
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), testPrefix) {
+			left = append(left, "*"+e.Name())
+			os.Remove(filepath.Join("/dev/shm", e.Name()))
+		}
+	}
+	created.Lock()
+	defer created.Unlock()
+	for _, key := range usedKeys {
+		if sysvExists(key) {
+			left = append(left, fmt.Sprintf("System V key %#x", key))
+			ipcbuf.RemoveSysV(key)
+		}
+	}
+	return left
+}
+
+// runChild is the second process of the cross-process tests: it opens
+// target by name, expects "ping from parent" at 0, and answers at 64.
+func runChild(role, target string) int {
+	switch role {
+	case "answer":
+		b, err := ipcbuf.Open(target, 0, ipcbuf.OpenOnly())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			return 1
+		}
+		defer b.Close()
+		got := make([]byte, 16)
+		if _, err := b.ReadAt(got, 0); err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			return 1
+		}
+		fmt.Printf("child read %q\n", got)
+		if _, err := b.WriteAt([]byte("pong from child "+strconv.Itoa(os.Getpid())), 64); err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "child: unknown role", role)
+	return 2
+}
+
+// startChild runs the test binary as a child with a role, and returns its
+// output.
+func startChild(t *testing.T, role, target string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+role, childTargetEnv+"="+target)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child %s %s: %v\n%s", role, target, err, out)
+	}
+	return string(out)
+}
+
+// A kindCase makes unique targets of one kind for a test, and removes what
+// they name when the test ends.
+type kindCase struct {
+	kind ipcbuf.Kind
+	// target returns a new target; the object does not exist yet.
+	target func(t *testing.T) string
+}
+
+var sharedKinds = []kindCase{
+	{ipcbuf.KindPOSIX, func(t *testing.T) string { return "*" + shmName(t) }},
+	{ipcbuf.KindFile, func(t *testing.T) string { return filepath.Join(t.TempDir(), "buf") }},
+	{ipcbuf.KindSysV, func(t *testing.T) string { return "0x" + strconv.FormatInt(int64(sysvKey(t)), 16) }},
+}
+
+// shmName returns a POSIX shared memory name unique to this test run.
+func shmName(t *testing.T) string {
+	name := fmt.Sprintf("%s%d", testPrefix, nextID.Add(1))
+	t.Cleanup(func() {
+		if err := ipcbuf.RemoveShm(name); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	return name
+}
+
+// sysvKey returns a System V key unique to this test run: the pid in the
+// high bits, a counter in the low ones.
+func sysvKey(t *testing.T) int {
+	key := 0x40000000 | (os.Getpid()&0xffff)<<12 | int(nextID.Add(1)&0xfff)
+	created.Lock()
+	usedKeys = append(usedKeys, key)
+	created.Unlock()
+	t.Cleanup(func() {
+		if err := ipcbuf.RemoveSysV(key); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	return key
+}
+
+// sysvExists reports whether a segment with key is listed by the kernel.
+func sysvExists(key int) bool {
+	_, ok := sysvPerms(key)
+	return ok
+}
+
+// sysvPerms returns the permission bits of the segment with key, from
+// /proc/sysvipc/shm.
+func sysvPerms(key int) (string, bool) {
+	f, err := os.Open("/proc/sysvipc/shm")
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) > 2 && fields[0] == strconv.FormatInt(int64(int32(uint32(key))), 10) {
+			return fields[2], true
+		}
+	}
+	return "", false
+}
+
+// forKinds runs f for every shared kind this build has, and checks that the
+// kinds it leaves out fail as documented.
+func forKinds(t *testing.T, f func(t *testing.T, kc kindCase)) {
+	for _, kc := range sharedKinds {
+		t.Run(kc.kind.String(), func(t *testing.T) {
+			if !kc.kind.Supported() {
+				_, err := ipcbuf.Open(kc.target(t), 4096)
+				qt.Assert(t, err, qt.ErrorIs, errors.ErrUnsupported)
+				return
+			}
+			f(t, kc)
+		})
+	}
+}
+
+// open opens target and closes it when the test ends.
+func open(t *testing.T, target string, size int, opts ...ipcbuf.Option) *ipcbuf.Buffer {
+	t.Helper()
+	b, err := ipcbuf.Open(target, size, opts...)
+	qt.Assert(t, err, qt.IsNil)
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// objectSize returns the size of the object behind target, as the system
+// sees it.
+func objectSize(t *testing.T, kind ipcbuf.Kind, target string) int {
+	t.Helper()
+	switch kind {
+	case ipcbuf.KindPOSIX:
+		fi, err := os.Stat("/dev/shm/" + target[1:])
+		qt.Assert(t, err, qt.IsNil)
+		return int(fi.Size())
+	case ipcbuf.KindFile:
+		fi, err := os.Stat(target)
+		qt.Assert(t, err, qt.IsNil)
+		return int(fi.Size())
+	}
+	b := open(t, target, 0, ipcbuf.ReadOnly())
+	return b.Len()
+}
+
+// objectMode returns the permission bits of the object behind target.
+func objectMode(t *testing.T, kind ipcbuf.Kind, target string) fs.FileMode {
+	t.Helper()
+	switch kind {
+	case ipcbuf.KindPOSIX:
+		target = "/dev/shm/" + target[1:]
+	case ipcbuf.KindSysV:
+		_, _, key, err := ipcbuf.ParseTarget(target)
+		qt.Assert(t, err, qt.IsNil)
+		perms, ok := sysvPerms(key)
+		qt.Assert(t, ok, qt.IsTrue)
+		m, err := strconv.ParseUint(perms, 8, 32)
+		qt.Assert(t, err, qt.IsNil)
+		return fs.FileMode(m) & fs.ModePerm
+	}
+	fi, err := os.Stat(target)
+	qt.Assert(t, err, qt.IsNil)
+	return fi.Mode().Perm()
+}
+
+func TestCrossProcess(t *testing.T) {
+	forKinds(t, func(t *testing.T, kc kindCase) {
+		target := kc.target(t)
+		b := open(t, target, 4096, ipcbuf.Exclusive())
+		_, err := b.WriteAt([]byte("ping from parent"), 0)
+		qt.Assert(t, err, qt.IsNil)
+
+		out := startChild(t, "answer", target)
+		qt.Assert(t, out, qt.Contains, `child read "ping from parent"`)
+
+		got := make([]byte, 16)
+		_, err = b.ReadAt(got, 64)
+		qt.Assert(t, err, qt.IsNil)
+		qt.Assert(t, string(got), qt.Equals, "pong from child ")
+		// The answer is in b's own memory, with no read from the object.
+		qt.Assert(t, string(b.Bytes()[64:80]), qt.Equals, "pong from child ")
+	})
+}
+
+func TestMemory(t *testing.T) {
+	b, err := ipcbuf.Alloc(10)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, b.Kind(), qt.Equals, ipcbuf.KindMemory)
+	qt.Assert(t, b.Name(), qt.Equals, "")
+	qt.Assert(t, b.Bytes(), qt.DeepEquals, make([]byte, 10))
+	_, err = b.WriteAt([]byte("hi"), 3)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, b.Sync(), qt.IsNil)
+	qt.Assert(t, b.Bytes()[3:5], qt.DeepEquals, []byte("hi"))
+	qt.Assert(t, b.Remove(), qt.ErrorIs, errors.ErrUnsupported)
+	qt.Assert(t, b.Close(), qt.IsNil)
+	_, err = b.ReadAt(make([]byte, 1), 0)
+	qt.Assert(t, err, qt.ErrorIs, fs.ErrClosed)
+
+	_, err = ipcbuf.Alloc(-1)
+	qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrOutOfRange)
+	empty, err := ipcbuf.Alloc(0)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, empty.Len(), qt.Equals, 0)
+}
+
+func TestFileContentsVisibleAtOpen(t *testing.T) {
+	if !ipcbuf.KindFile.Supported() {
+		_, err := ipcbuf.OpenFile(filepath.Join(t.TempDir(), "f"), 1)
+		qt.Assert(t, err, qt.ErrorIs, errors.ErrUnsupported)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "data")
+	qt.Assert(t, os.WriteFile(path, []byte("existing bytes"), 0o644), qt.IsNil)
+
+	b, err := ipcbuf.OpenFile(path, 0)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, string(b.Bytes()), qt.Equals, "existing bytes")
+	_, err = b.Write("EXIST", 0, ipcbuf.UTF8)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, b.Close(), qt.IsNil)
+
+	got, err := os.ReadFile(path)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, string(got), qt.Equals, "EXISTing bytes")
+	fi, err := os.Stat(path)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, fi.Mode().Perm(), qt.Equals, fs.FileMode(0o644), qt.Commentf("an existing file's mode is left alone"))
+}
+
+func TestFileEveryWriteReachesFile(t *testing.T) {
+	if !ipcbuf.KindFile.Supported() {
+		t.Log("no file backend in this build: covered by TestUnsupportedKinds")
+		return
+	}
+	path := filepath.Join(t.TempDir(), "data")
+	b, err := ipcbuf.OpenFile(path, 1<<20, ipcbuf.Exclusive())
+	qt.Assert(t, err, qt.IsNil)
+	want := make([]byte, 1<<20)
+	for i := 0; i < len(want); i += 4093 {
+		want[i] = byte(i / 4093)
+		_, err := b.WriteAt(want[i:i+1], int64(i))
+		qt.Assert(t, err, qt.IsNil)
+	}
+	qt.Assert(t, b.Sync(), qt.IsNil)
+	qt.Assert(t, b.Close(), qt.IsNil)
+	got, err := os.ReadFile(path)
+	qt.Assert(t, err, qt.IsNil)
+	if !bytes.Equal(want, got) {
+		t.Fatal("file contents differ from what was written")
+	}
+}
+
+// mapped reports whether this process maps the file or object at path.
+func mapped(t *testing.T, path string) bool {
+	t.Helper()
+	maps, err := os.ReadFile("/proc/self/maps")
+	qt.Assert(t, err, qt.IsNil)
+	return bytes.Contains(maps, []byte(" "+path+"\n")) || bytes.Contains(maps, []byte(" "+path+" (deleted)\n"))
+}
+
+// collect runs the garbage collector until cond holds, and fails the test if
+// it does not within a few seconds.
+func collect(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after GC: %s did not happen", what)
+		}
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestFileDroppedBufferIsSyncedAndUnmapped(t *testing.T) {
+	if !ipcbuf.KindFile.Supported() {
+		t.Log("no file backend in this build: covered by TestUnsupportedKinds")
+		return
+	}
+	path := filepath.Join(t.TempDir(), "dropped")
+	func() {
+		b, err := ipcbuf.OpenFile(path, 8192)
+		qt.Assert(t, err, qt.IsNil)
+		_, err = b.WriteAt([]byte("written, never closed"), 100)
+		qt.Assert(t, err, qt.IsNil)
+		qt.Assert(t, mapped(t, path), qt.IsTrue)
+	}()
+	collect(t, "unmapping the dropped buffer", func() bool { return !mapped(t, path) })
+	got, err := os.ReadFile(path)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, string(got[100:121]), qt.Equals, "written, never closed")
+}
+
+func TestSizeRules(t *testing.T) {
+	forKinds(t, func(t *testing.T, kc kindCase) {
+		target := kc.target(t)
+		first := open(t, target, 8192)
+		qt.Assert(t, first.Len(), qt.Equals, 8192)
+		for i := range first.Bytes() {
+			first.Bytes()[i] = byte(i % 251)
+		}
+		intact := func(b *ipcbuf.Buffer) {
+			t.Helper()
+			for i, c := range b.Bytes()[:min(b.Len(), 8192)] {
+				if c != byte(i%251) {
+					t.Fatalf("byte %d is %#x; want %#x", i, c, byte(i%251))
+				}
+			}
+		}
+
+		smaller := open(t, target, 4096)
+		qt.Assert(t, smaller.Len(), qt.Equals, 4096)
+		intact(smaller)
+		qt.Assert(t, objectSize(t, kc.kind, target), qt.Equals, 8192, qt.Commentf("a smaller size never shrinks"))
+
+		equal := open(t, target, 8192)
+		qt.Assert(t, equal.Len(), qt.Equals, 8192)
+		intact(equal)
+
+		zero := open(t, target, 0)
+		qt.Assert(t, zero.Len(), qt.Equals, 8192, qt.Commentf("size 0 attaches at the existing size"))
+		intact(zero)
+
+		larger, err := ipcbuf.Open(target, 3*8192)
+		if kc.kind == ipcbuf.KindSysV {
+			qt.Assert(t, err, qt.ErrorMatches, `.*cannot grow.*`)
+			qt.Assert(t, objectSize(t, kc.kind, target), qt.Equals, 8192)
+		} else {
+			qt.Assert(t, err, qt.IsNil)
+			defer larger.Close()
+			qt.Assert(t, larger.Len(), qt.Equals, 3*8192)
+			intact(larger)
+			qt.Assert(t, larger.Bytes()[8192:], qt.DeepEquals, make([]byte, 2*8192), qt.Commentf("new space is zero"))
+			qt.Assert(t, objectSize(t, kc.kind, target), qt.Equals, 3*8192)
+		}
+		intact(first)
+
+		missing := kc.target(t)
+		_, err = ipcbuf.Open(missing, 0)
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
+		_, err = ipcbuf.Open(missing, 0)
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist, qt.Commentf("size 0 created nothing"))
+	})
+}
+
+func TestOptions(t *testing.T) {
+	forKinds(t, func(t *testing.T, kc kindCase) {
+		target := kc.target(t)
+		b := open(t, target, 4096, ipcbuf.Exclusive())
+		copy(b.Bytes(), "original")
+
+		_, err := ipcbuf.Open(target, 4096, ipcbuf.Exclusive())
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrExist)
+		qt.Assert(t, string(b.Bytes()[:8]), qt.Equals, "original", qt.Commentf("exclusive create left the object untouched"))
+
+		missing := kc.target(t)
+		_, err = ipcbuf.Open(missing, 4096, ipcbuf.OpenOnly())
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
+		_, err = ipcbuf.Open(missing, 0)
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist, qt.Commentf("open-only created nothing"))
+		_, err = ipcbuf.Open(missing, 4096, ipcbuf.ReadOnly())
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist, qt.Commentf("read-only never creates"))
+
+		ro := open(t, target, 0, ipcbuf.ReadOnly())
+		qt.Assert(t, ro.ReadOnly(), qt.IsTrue)
+		qt.Assert(t, string(ro.Bytes()[:8]), qt.Equals, "original")
+		_, err = ro.WriteAt([]byte("x"), 0)
+		qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrReadOnly)
+		_, err = ro.Write("x", 0, "")
+		qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrReadOnly)
+		qt.Assert(t, string(b.Bytes()[:8]), qt.Equals, "original")
+		_, err = ipcbuf.Open(target, 8192, ipcbuf.ReadOnly())
+		qt.Assert(t, err, qt.ErrorMatches, `.*(read-only|cannot grow).*`)
+		qt.Assert(t, objectSize(t, kc.kind, target), qt.Equals, 4096)
+
+		for _, bad := range [][]ipcbuf.Option{
+			{ipcbuf.Exclusive(), ipcbuf.OpenOnly()},
+			{ipcbuf.Exclusive(), ipcbuf.ReadOnly()},
+			{ipcbuf.Mode(0o1777)},
+			{nil},
+		} {
+			_, err := ipcbuf.Open(missing, 4096, bad...)
+			qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid)
+		}
+		_, err = ipcbuf.Open(missing, 0)
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist, qt.Commentf("bad options created nothing"))
+	})
+}
+
+func TestModeExactUnderUmask(t *testing.T) {
+	forKinds(t, func(t *testing.T, kc kindCase) {
+		for _, umask := range []int{0o077, 0o000} {
+			for _, mode := range []fs.FileMode{0, 0o600, 0o640, 0o666, 0o604} {
+				target := kc.target(t)
+				old := syscall.Umask(umask)
+				var opts []ipcbuf.Option
+				if mode != 0 {
+					opts = append(opts, ipcbuf.Mode(mode))
+				}
+				b, err := ipcbuf.Open(target, 4096, opts...)
+				syscall.Umask(old)
+				qt.Assert(t, err, qt.IsNil)
+				b.Close()
+				want := mode
+				if want == 0 {
+					want = 0o600
+				}
+				qt.Assert(t, objectMode(t, kc.kind, target), qt.Equals, want, qt.Commentf("umask %#o, mode %#o", umask, mode))
+			}
+		}
+	})
+}
+
+func TestRemove(t *testing.T) {
+	forKinds(t, func(t *testing.T, kc kindCase) {
+		target := kc.target(t)
+		b := open(t, target, 4096)
+		copy(b.Bytes(), "still here")
+		qt.Assert(t, b.Remove(), qt.IsNil)
+		qt.Assert(t, string(b.Bytes()[:10]), qt.Equals, "still here", qt.Commentf("removal does not unmap"))
+		_, err := ipcbuf.Open(target, 0)
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
+		qt.Assert(t, ipcbuf.Remove(target), qt.ErrorIs, fs.ErrNotExist, qt.Commentf("removing twice"))
+
+		again := open(t, target, 4096, ipcbuf.Exclusive())
+		qt.Assert(t, again.Bytes()[:10], qt.DeepEquals, make([]byte, 10), qt.Commentf("the name is free for a new object"))
+		qt.Assert(t, ipcbuf.Remove(target), qt.IsNil)
+	})
+}
+
+func TestCloseAndAfter(t *testing.T) {
+	forKinds(t, func(t *testing.T, kc kindCase) {
+		b := open(t, kc.target(t), 4096)
+		view := b.Slice(10, 20)
+		qt.Assert(t, b.Close(), qt.IsNil)
+		for _, buf := range []*ipcbuf.Buffer{b, view} {
+			_, err := buf.ReadAt(make([]byte, 1), 0)
+			qt.Assert(t, err, qt.ErrorIs, fs.ErrClosed)
+			_, err = buf.WriteAt([]byte{1}, 0)
+			qt.Assert(t, err, qt.ErrorIs, fs.ErrClosed)
+			_, err = buf.ToString("", 0, 1)
+			qt.Assert(t, err, qt.ErrorIs, fs.ErrClosed)
+			_, err = buf.Write("x", 0, "")
+			qt.Assert(t, err, qt.ErrorIs, fs.ErrClosed)
+			qt.Assert(t, buf.Sync(), qt.ErrorIs, fs.ErrClosed)
+			qt.Assert(t, buf.Close(), qt.ErrorIs, fs.ErrClosed)
+			qt.Assert(t, buf.Bytes(), qt.IsNil)
+		}
+		qt.Assert(t, view.Len(), qt.Equals, 10)
+	})
+}
+
+func TestReadAtWriteAt(t *testing.T) {
+	b, err := ipcbuf.Alloc(8)
+	qt.Assert(t, err, qt.IsNil)
+	n, err := b.WriteAt([]byte("abcdefgh"), 0)
+	qt.Assert(t, n, qt.Equals, 8)
+	qt.Assert(t, err, qt.IsNil)
+
+	p := make([]byte, 4)
+	n, err = b.ReadAt(p, 6)
+	qt.Assert(t, n, qt.Equals, 2)
+	qt.Assert(t, err, qt.Equals, io.EOF)
+	qt.Assert(t, string(p[:n]), qt.Equals, "gh")
+	_, err = b.ReadAt(p, 8)
+	qt.Assert(t, err, qt.Equals, io.EOF)
+	_, err = b.ReadAt(p, -1)
+	qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid)
+
+	for _, off := range []int64{-1, 5, 9, 1 << 62} {
+		n, err = b.WriteAt([]byte("XYZW"), off)
+		qt.Assert(t, n, qt.Equals, 0)
+		qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrBufferOutOfBounds)
+	}
+	qt.Assert(t, string(b.Bytes()), qt.Equals, "abcdefgh", qt.Commentf("a failed write changed nothing"))
+
+	// io.SectionReader reads a Buffer as a stream.
+	all, err := io.ReadAll(io.NewSectionReader(b, 2, 100))
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, string(all), qt.Equals, "cdefgh")
+}
+
+func TestSlice(t *testing.T) {
+	b, err := ipcbuf.Alloc(10)
+	qt.Assert(t, err, qt.IsNil)
+	copy(b.Bytes(), "0123456789")
+	for _, tc := range []struct {
+		start, end int
+		want       string
+	}{
+		{0, 10, "0123456789"},
+		{2, 5, "234"},
+		{-3, 10, "789"},
+		{-3, -1, "78"},
+		{5, 2, ""},
+		{-100, 3, "012"},
+		{8, 100, "89"},
+		{10, 10, ""},
+		{11, 12, ""},
+	} {
+		got := b.Slice(tc.start, tc.end)
+		if diff := cmp.Diff(tc.want, string(got.Bytes())); diff != "" {
+			t.Errorf("Slice(%d, %d) (-want +got):\n%s", tc.start, tc.end, diff)
+		}
+		qt.Assert(t, got.Len(), qt.Equals, len(tc.want))
+	}
+	view := b.Slice(2, 5)
+	_, err = view.WriteAt([]byte("ab"), 1)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, string(b.Bytes()), qt.Equals, "012ab56789", qt.Commentf("a view writes its parent's memory"))
+	_, err = view.WriteAt([]byte("abc"), 1)
+	qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrBufferOutOfBounds, qt.Commentf("a view cannot write past its end"))
+	qt.Assert(t, cap(view.Bytes()), qt.Equals, 3, qt.Commentf("append to a view's bytes must not overwrite the parent"))
+}
+
+// TestAliasOutlivesParent drops the parent of a view and keeps using the
+// view while the collector runs: the memory must stay mapped and intact,
+// and be unmapped once the view is gone too.
+func TestAliasOutlivesParent(t *testing.T) {
+	forKinds(t, func(t *testing.T, kc kindCase) {
+		target := kc.target(t)
+		const size = 1 << 20
+		parent, err := ipcbuf.Open(target, size)
+		qt.Assert(t, err, qt.IsNil)
+		for i := range parent.Bytes() {
+			parent.Bytes()[i] = byte(i)
+		}
+		alias := parent.Slice(4096, 3*4096)
+		parent = nil
+
+		var garbage [][]byte
+		for round := 0; round < 200; round++ {
+			runtime.GC()
+			garbage = append(garbage, make([]byte, 64<<10))
+			if len(garbage) > 64 {
+				garbage = garbage[:0]
+			}
+			p := alias.Bytes()
+			for i := 0; i < len(p); i += 97 {
+				if p[i] != byte(4096+i+round) {
+					t.Fatalf("round %d: byte %d is %#x; want %#x", round, i, p[i], byte(4096+i+round))
+				}
+				p[i]++
+			}
+			runtime.KeepAlive(alias)
+			var one [1]byte
+			_, err := alias.ReadAt(one[:], 0)
+			qt.Assert(t, err, qt.IsNil)
+		}
+		if kc.kind == ipcbuf.KindSysV {
+			return // System V attachments do not name a path in /proc/self/maps
+		}
+		path := target
+		if kc.kind == ipcbuf.KindPOSIX {
+			path = "/dev/shm/" + target[1:]
+		}
+		qt.Assert(t, mapped(t, path), qt.IsTrue)
+		alias = nil
+		collect(t, "unmapping after the last view was dropped", func() bool { return !mapped(t, path) })
+	})
+}
+
+func TestSysV(t *testing.T) {
+	if !ipcbuf.KindSysV.Supported() {
+		_, err := ipcbuf.OpenSysV(0x1234, 4096)
+		qt.Assert(t, err, qt.ErrorIs, errors.ErrUnsupported)
+		qt.Assert(t, err, qt.ErrorMatches, `.*(ipcbuf_nosysv|CGO_ENABLED=0).*`)
+		return
+	}
+	key := sysvKey(t)
+	b, err := ipcbuf.OpenSysV(key, 10000, ipcbuf.Mode(0o640))
+	qt.Assert(t, err, qt.IsNil)
+	defer b.Close()
+	qt.Assert(t, b.Name(), qt.Equals, fmt.Sprintf("0x%08x", key))
+
+	// Size 0 attaches at the real size, which the kernel reports.
+	again, err := ipcbuf.OpenSysV(key, 0)
+	qt.Assert(t, err, qt.IsNil)
+	defer again.Close()
+	qt.Assert(t, again.Len(), qt.Equals, 10000)
+
+	// ipcs lists the segment with the mode asked for.
+	out, err := exec.Command("ipcs", "-m").CombinedOutput()
+	qt.Assert(t, err, qt.IsNil, qt.Commentf("%s", out))
+	var line string
+	for _, l := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(l); len(f) > 4 && f[0] == fmt.Sprintf("0x%08x", key) {
+			line = l
+			qt.Assert(t, f[3], qt.Equals, "640", qt.Commentf("ipcs perms column: %s", l))
+			qt.Assert(t, f[4], qt.Equals, "10000", qt.Commentf("ipcs bytes column: %s", l))
+		}
+	}
+	qt.Assert(t, line, qt.Not(qt.Equals), "", qt.Commentf("ipcs -m does not list key %#x:\n%s", key, out))
+
+	_, err = ipcbuf.OpenSysV(key, 4096, ipcbuf.Exclusive())
+	qt.Assert(t, err, qt.ErrorIs, fs.ErrExist)
+
+	// Removed while attached: the key no longer finds it, the attached
+	// buffers still work, and it is gone after the last detach.
+	qt.Assert(t, ipcbuf.RemoveSysV(key), qt.IsNil)
+	qt.Assert(t, sysvExists(key), qt.IsFalse, qt.Commentf("the key is released at once"))
+	_, err = ipcbuf.OpenSysV(key, 0)
+	qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
+	_, err = b.WriteAt([]byte("after removal"), 0)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, string(again.Bytes()[:13]), qt.Equals, "after removal")
+	qt.Assert(t, ipcbuf.RemoveSysV(key), qt.ErrorIs, fs.ErrNotExist)
+
+	for _, bad := range []int{0, -1 << 40, 1 << 33} {
+		_, err := ipcbuf.OpenSysV(bad, 4096)
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid, qt.Commentf("key %d", bad))
+	}
+}
+
+func TestParseTarget(t *testing.T) {
+	for _, tc := range []struct {
+		target string
+		kind   ipcbuf.Kind
+		name   string
+		key    int
+		bad    bool
+	}{
+		{target: "*jobs", kind: ipcbuf.KindPOSIX, name: "jobs"},
+		{target: "*/jobs", kind: ipcbuf.KindPOSIX, name: "jobs"},
+		{target: "4660", kind: ipcbuf.KindSysV, key: 4660},
+		{target: "0x1234", kind: ipcbuf.KindSysV, key: 0x1234},
+		{target: "0XfFfFfFfF", kind: ipcbuf.KindSysV, key: 0xffffffff},
+		{target: "./123", kind: ipcbuf.KindFile, name: "./123"},
+		{target: "/tmp/x", kind: ipcbuf.KindFile, name: "/tmp/x"},
+		{target: "0x", kind: ipcbuf.KindFile, name: "0x"},
+		{target: "12a", kind: ipcbuf.KindFile, name: "12a"},
+		{target: "", bad: true},
+		{target: "*", bad: true},
+		{target: "*a/b", bad: true},
+		{target: "*a\x00b", bad: true},
+		{target: "*..", bad: true},
+		{target: "*" + strings.Repeat("n", 256), bad: true},
+		{target: "0", bad: true},
+		{target: "0x100000000", bad: true},
+		{target: "99999999999999999999999", bad: true},
+		{target: "a\x00b", bad: true},
+	} {
+		kind, name, key, err := ipcbuf.ParseTarget(tc.target)
+		if tc.bad {
+			qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid, qt.Commentf("%q", tc.target))
+			continue
+		}
+		qt.Assert(t, err, qt.IsNil, qt.Commentf("%q", tc.target))
+		if diff := cmp.Diff([]any{tc.kind, tc.name, tc.key}, []any{kind, name, key}); diff != "" {
+			t.Errorf("ParseTarget(%q) (-want +got):\n%s", tc.target, diff)
+		}
+	}
+}
+
+func TestUnsupportedKinds(t *testing.T) {
+	for _, kind := range []ipcbuf.Kind{ipcbuf.KindPOSIX, ipcbuf.KindFile, ipcbuf.KindSysV} {
+		if kind.Supported() {
+			continue
+		}
+		var target string
+		switch kind {
+		case ipcbuf.KindPOSIX:
+			target = "*" + shmName(t)
+		case ipcbuf.KindFile:
+			target = filepath.Join(t.TempDir(), "f")
+		case ipcbuf.KindSysV:
+			target = strconv.Itoa(sysvKey(t))
+		}
+		_, err := ipcbuf.Open(target, 4096)
+		qt.Assert(t, err, qt.ErrorIs, errors.ErrUnsupported)
+		qt.Assert(t, err, qt.ErrorMatches, `.*(ipcbuf_noposix|ipcbuf_nosysv|CGO_ENABLED=0).*`)
+		qt.Assert(t, ipcbuf.Remove(target), qt.Not(qt.IsNil))
+	}
+	b, err := ipcbuf.Alloc(4)
+	qt.Assert(t, err, qt.IsNil, qt.Commentf("memory buffers work in every build"))
+	qt.Assert(t, b.Len(), qt.Equals, 4)
+}
