@@ -1,0 +1,42 @@
+# ipcbuf: `make demo` shows the four kinds shared between two processes;
+# `make test` runs every test, in every build the tags allow.
+
+GO      ?= go
+CC      ?= gcc
+TAGSETS := ipcbuf_noposix ipcbuf_nosysv ipcbuf_noposix,ipcbuf_nosysv
+
+.PHONY: all demo test test-race test-tags test-nocgo vet cshim-check clean
+
+all: test
+
+demo:
+	$(GO) run ./cmd/ipcbuf demo
+
+test: vet cshim-check test-race test-tags test-nocgo
+
+vet:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: the files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+# The shim on its own, with both backends in, as strict as gcc gets.
+cshim-check:
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -pedantic -DIPCBUF_POSIX -DIPCBUF_SYSV -fsyntax-only cshim/shm.c
+
+# Every test, under the race detector.
+test-race:
+	$(GO) test -race -count=1 ./...
+
+# The builds that leave a backend out: the tests check that those kinds fail
+# with errors.ErrUnsupported and that the rest still work.
+test-tags:
+	@set -e; for tags in $(TAGSETS); do \
+		echo "go test -tags $$tags"; \
+		$(GO) test -count=1 -tags $$tags . ./cmd/...; \
+	done
+
+test-nocgo:
+	CGO_ENABLED=0 $(GO) vet ./...
+	CGO_ENABLED=0 $(GO) test -count=1 .
+
+clean:
+	$(GO) clean -testcache

@@ -1,0 +1,34 @@
+//go:build cgo && !ipcbuf_noposix
+
+package ipcbuf_test
+
+import (
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/ipcbuf/ipcbuf"
+)
+
+func ExampleOpenShm() {
+	// A name unique to this process, created exclusively: no one else can
+	// have prepared it.
+	name := fmt.Sprintf("example-%d", os.Getpid())
+	b, err := ipcbuf.OpenShm(name, 4096, ipcbuf.Exclusive())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ipcbuf.RemoveShm(name) // closing does not remove the object
+	defer b.Close()
+	b.Write("shared with any process that opens *"+name, 0, "")
+
+	// Another process (here, another open) sees the same bytes.
+	other, err := ipcbuf.OpenShm(name, 0, ipcbuf.ReadOnly())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer other.Close()
+	s, _ := other.ToString("", 0, 6)
+	fmt.Println(other.Len(), s)
+	// Output: 4096 shared
+}

@@ -1,0 +1,43 @@
+package ipcbuf_test
+
+import (
+	"fmt"
+	"log"
+
+	"github.com/ipcbuf/ipcbuf"
+)
+
+func ExampleAlloc() {
+	b, err := ipcbuf.Alloc(5)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n, _ := b.Write("héllo", 0, ipcbuf.UTF8) // only whole characters fit
+	s, _ := b.ToString(ipcbuf.Hex, 0, b.Len())
+	fmt.Println(n, s)
+	// Output: 5 68c3a96c6c
+}
+
+func ExampleOpen() {
+	// The one-line targets of node-ipcbuffer: "*name" for POSIX shared
+	// memory, a number for a System V key, anything else for a file.
+	for _, target := range []string{"*jobs", "0x1234", "4660", "./4660", "/var/lib/app/state"} {
+		kind, _, _, err := ipcbuf.ParseTarget(target)
+		fmt.Println(target, kind, err)
+	}
+	// Output:
+	// *jobs posix <nil>
+	// 0x1234 sysv <nil>
+	// 4660 sysv <nil>
+	// ./4660 file <nil>
+	// /var/lib/app/state file <nil>
+}
+
+func ExampleBuffer_Slice() {
+	b, _ := ipcbuf.Alloc(8)
+	view := b.Slice(-4, 8) // the last four bytes, sharing b's memory
+	view.Write("tail", 0, "")
+	s, _ := b.ToString("", 0, 8)
+	fmt.Printf("%q\n", s)
+	// Output: "\x00\x00\x00\x00tail"
+}
