@@ -37,7 +37,7 @@ func OpenSysV(key int, size int, opts ...Option) (*Buffer, error) {
 	k := int32(uint32(key))
 	var id int
 	created := false
-	for {
+	for try := 1; ; try++ {
 		if o.mayCreate(size) {
 			id, err = cshim.Shmget(k, size, cshim.IPCCreat|cshim.IPCExcl|int(o.mode))
 			if err == nil {
@@ -55,7 +55,7 @@ func OpenSysV(key int, size int, opts ...Option) (*Buffer, error) {
 		if err == nil {
 			break
 		}
-		if err == syscall.ENOENT && o.mayCreate(size) {
+		if err == syscall.ENOENT && o.mayCreate(size) && try < maxOpenTries {
 			continue // removed between the two calls: try creating again
 		}
 		if err == syscall.ENOENT && size == 0 && !o.openOnly {

@@ -373,6 +373,19 @@ func TestFileDroppedBufferIsSyncedAndUnmapped(t *testing.T) {
 	qt.Assert(t, string(got[100:121]), qt.Equals, "written, never closed")
 }
 
+func TestFileDanglingSymlink(t *testing.T) {
+	if !ipcbuf.KindFile.Supported() {
+		t.Log("no file backend in this build: covered by TestUnsupportedKinds")
+		return
+	}
+	// O_EXCL says the name exists, open says it does not: an error, not a
+	// retry loop without end.
+	link := filepath.Join(t.TempDir(), "link")
+	qt.Assert(t, os.Symlink(filepath.Join(t.TempDir(), "nowhere"), link), qt.IsNil)
+	_, err := ipcbuf.OpenFile(link, 4096)
+	qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
+}
+
 func TestSizeRules(t *testing.T) {
 	forKinds(t, func(t *testing.T, kc kindCase) {
 		target := kc.target(t)
@@ -464,6 +477,8 @@ func TestOptions(t *testing.T) {
 			_, err := ipcbuf.Open(missing, 4096, bad...)
 			qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid)
 		}
+		_, err = ipcbuf.Open(target, 0, ipcbuf.Exclusive())
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid, qt.Commentf("Exclusive with size 0 can never create"))
 		_, err = ipcbuf.Open(missing, 0)
 		qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist, qt.Commentf("bad options created nothing"))
 	})

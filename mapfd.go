@@ -37,7 +37,7 @@ func openFD(obj fdObject, size int, o options) (*Buffer, error) {
 	var fd int
 	var err error
 	created := false
-	for {
+	for try := 1; ; try++ {
 		if o.mayCreate(size) {
 			fd, err = obj.open(acc|syscall.O_CREAT|syscall.O_EXCL, uint32(o.mode))
 			if err == nil {
@@ -52,7 +52,7 @@ func openFD(obj fdObject, size int, o options) (*Buffer, error) {
 		if err == nil {
 			break
 		}
-		if err == syscall.ENOENT && o.mayCreate(size) {
+		if err == syscall.ENOENT && o.mayCreate(size) && try < maxOpenTries {
 			continue // removed between our two opens: try creating again
 		}
 		if err == syscall.ENOENT && size == 0 && !o.openOnly {

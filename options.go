@@ -48,6 +48,8 @@ func parseOptions(size int, opts []Option) (options, error) {
 		return o, invalid("Exclusive and ReadOnly together can never succeed: a new object cannot be read-only")
 	case o.exclusive && o.openOnly:
 		return o, invalid("Exclusive and OpenOnly together can never succeed")
+	case o.exclusive && size == 0:
+		return o, invalid("Exclusive needs a size: size 0 only opens an existing object")
 	case o.mode&^fs.ModePerm != 0:
 		return o, invalid("mode %#o has bits outside the permission bits 0777", uint32(o.mode))
 	case size < 0:
@@ -57,6 +59,12 @@ func parseOptions(size int, opts []Option) (options, error) {
 	}
 	return o, nil
 }
+
+// maxOpenTries bounds the create-or-open loops. An object that vanishes
+// between a failed create and a failed open is retried; a name that keeps
+// doing so (a dangling symlink: O_EXCL says it exists, open says it does
+// not) is an error, not a hang.
+const maxOpenTries = 8
 
 // mayCreate reports whether opening with o and size may create the object.
 // Size 0 only ever attaches to an existing object.
