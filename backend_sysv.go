@@ -35,32 +35,16 @@ func OpenSysV(key int, size int, opts ...Option) (*Buffer, error) {
 		return fail(err)
 	}
 	k := int32(uint32(key))
-	var id int
-	created := false
-	for try := 1; ; try++ {
-		if o.mayCreate(size) {
-			id, err = cshim.Shmget(k, size, cshim.IPCCreat|cshim.IPCExcl|int(o.mode))
-			if err == nil {
-				created = true
-				break
-			}
+	id, created, err := createOrOpen(o, size, "segment",
+		func() (int, error) {
+			id, err := cshim.Shmget(k, size, cshim.IPCCreat|cshim.IPCExcl|int(o.mode))
 			if err == syscall.EINVAL {
-				return fail(fmt.Errorf("ipcbuf: the system refuses a %d-byte segment (limits: /proc/sys/kernel/shmmax, shmall): %w", size, err))
+				err = fmt.Errorf("ipcbuf: the system refuses a %d-byte segment (limits: /proc/sys/kernel/shmmax, shmall): %w", size, err)
 			}
-			if err != syscall.EEXIST || o.exclusive {
-				return fail(err)
-			}
-		}
-		id, err = cshim.Shmget(k, 0, 0)
-		if err == nil {
-			break
-		}
-		if err == syscall.ENOENT && o.mayCreate(size) && try < maxOpenTries {
-			continue // removed between the two calls: try creating again
-		}
-		if err == syscall.ENOENT && size == 0 && !o.openOnly {
-			err = fmt.Errorf("ipcbuf: size 0 opens an existing segment, and there is none: %w", err)
-		}
+			return id, err
+		},
+		func() (int, error) { return cshim.Shmget(k, 0, 0) })
+	if err != nil {
 		return fail(err)
 	}
 	b, err := attachSysV(id, target, size, o)

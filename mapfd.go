@@ -4,7 +4,6 @@ package ipcbuf
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"path/filepath"
 	"syscall"
@@ -34,30 +33,10 @@ func openFD(obj fdObject, size int, o options) (*Buffer, error) {
 	if o.readOnly {
 		acc = syscall.O_RDONLY
 	}
-	var fd int
-	var err error
-	created := false
-	for try := 1; ; try++ {
-		if o.mayCreate(size) {
-			fd, err = obj.open(acc|syscall.O_CREAT|syscall.O_EXCL, uint32(o.mode))
-			if err == nil {
-				created = true
-				break
-			}
-			if err != syscall.EEXIST || o.exclusive {
-				return fail(err)
-			}
-		}
-		fd, err = obj.open(acc, 0)
-		if err == nil {
-			break
-		}
-		if err == syscall.ENOENT && o.mayCreate(size) && try < maxOpenTries {
-			continue // removed between our two opens: try creating again
-		}
-		if err == syscall.ENOENT && size == 0 && !o.openOnly {
-			err = fmt.Errorf("ipcbuf: size 0 opens an existing object, and there is none: %w", err)
-		}
+	fd, created, err := createOrOpen(o, size, "object",
+		func() (int, error) { return obj.open(acc|syscall.O_CREAT|syscall.O_EXCL, uint32(o.mode)) },
+		func() (int, error) { return obj.open(acc, 0) })
+	if err != nil {
 		return fail(err)
 	}
 	defer cshim.Close(fd) // the mapping keeps the object open; the descriptor is not needed

@@ -1,6 +1,10 @@
 package ipcbuf
 
-import "io/fs"
+import (
+	"fmt"
+	"io/fs"
+	"syscall"
+)
 
 // An Option changes how OpenShm, OpenFile, OpenSysV and Open open their
 // object. Without options they open the object if it exists and create it if
@@ -69,3 +73,33 @@ const maxOpenTries = 8
 // mayCreate reports whether opening with o and size may create the object.
 // Size 0 only ever attaches to an existing object.
 func (o options) mayCreate(size int) bool { return !o.openOnly && size > 0 }
+
+// createOrOpen is how every named kind opens: create exclusively when the
+// options allow, so we know whether the object is ours; if it exists (and
+// Exclusive is not set), open it; if it vanished between the two calls, try
+// again. create fails with EEXIST when the object exists, open with ENOENT
+// when it does not; what describes it in the message is what.
+func createOrOpen[H any](o options, size int, what string, create, open func() (H, error)) (h H, created bool, err error) {
+	for try := 1; ; try++ {
+		if o.mayCreate(size) {
+			h, err = create()
+			if err == nil {
+				return h, true, nil
+			}
+			if err != syscall.EEXIST || o.exclusive {
+				return h, false, err
+			}
+		}
+		h, err = open()
+		if err == nil {
+			return h, false, nil
+		}
+		if err == syscall.ENOENT && o.mayCreate(size) && try < maxOpenTries {
+			continue
+		}
+		if err == syscall.ENOENT && size == 0 && !o.openOnly {
+			err = fmt.Errorf("ipcbuf: size 0 opens an existing %s, and there is none: %w", what, err)
+		}
+		return h, false, err
+	}
+}
