@@ -39,7 +39,7 @@ func OpenSysV(key int, size int, opts ...Option) (*Buffer, error) {
 		func() (int, error) {
 			id, err := cshim.Shmget(k, size, cshim.IPCCreat|cshim.IPCExcl|int(o.mode))
 			if err == syscall.EINVAL {
-				err = fmt.Errorf("ipcbuf: the system refuses a %d-byte segment (limits: /proc/sys/kernel/shmmax, shmall): %w", size, err)
+				err = fmt.Errorf("the system refuses a %d-byte segment (limits: /proc/sys/kernel/shmmax, shmall): %w", size, err)
 			}
 			return id, err
 		},

@@ -280,8 +280,8 @@ func (b *Buffer) WriteAt(p []byte, off int64) (int, error) {
 		return 0, b.pathError("write", ErrReadOnly)
 	}
 	if off < 0 || off > int64(b.n) || int64(len(p)) > int64(b.n)-off {
-		return 0, b.pathError("write", nodeError("ERR_BUFFER_OUT_OF_BOUNDS",
-			"writing %d bytes at offset %d runs outside a %d-byte buffer", len(p), off, b.n))
+		return 0, nodeError("ERR_BUFFER_OUT_OF_BOUNDS",
+			"writing %d bytes at offset %d runs outside a %d-byte buffer", len(p), off, b.n)
 	}
 	return copy(m.data[b.off+int(off):], p), nil
 }
@@ -348,8 +348,9 @@ func (b *Buffer) Remove() error {
 	return fmt.Errorf("ipcbuf: a memory buffer has no named object to remove: %w", errors.ErrUnsupported)
 }
 
-// ErrReadOnly is returned by methods that would write to a read-only buffer.
-var ErrReadOnly = errors.New("ipcbuf: buffer is read-only")
+// ErrReadOnly is returned, wrapped in an *fs.PathError, by methods that
+// would write to a read-only buffer.
+var ErrReadOnly = errors.New("buffer is read-only")
 
 // label names b in errors.
 func (b *Buffer) label() string {
@@ -366,10 +367,11 @@ func (b *Buffer) pathError(op string, err error) error {
 func (b *Buffer) closedError(op string) error { return b.pathError(op, fs.ErrClosed) }
 
 // invalidError is bad input: it says what was wrong and matches
-// fs.ErrInvalid.
+// fs.ErrInvalid. It always comes wrapped in an *fs.PathError, which names
+// the operation and the object, so it has no "ipcbuf: " prefix of its own.
 type invalidError struct{ msg string }
 
-func (e *invalidError) Error() string        { return "ipcbuf: " + e.msg }
+func (e *invalidError) Error() string        { return e.msg }
 func (e *invalidError) Is(target error) bool { return target == fs.ErrInvalid }
 
 func invalid(format string, args ...any) error {

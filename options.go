@@ -98,7 +98,7 @@ func createOrOpen[H any](o options, size int, what string, create, open func() (
 			continue
 		}
 		if err == syscall.ENOENT && size == 0 && !o.openOnly {
-			err = fmt.Errorf("ipcbuf: size 0 opens an existing %s, and there is none: %w", what, err)
+			err = fmt.Errorf("size 0 opens an existing %s, and there is none: %w", what, err)
 		}
 		return h, false, err
 	}

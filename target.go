@@ -19,7 +19,7 @@ import (
 //
 // size and opts are as for the constructor the target selects.
 func Open(target string, size int, opts ...Option) (*Buffer, error) {
-	kind, name, key, err := ParseTarget(target)
+	kind, name, key, err := parseTarget(target)
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: target, Err: err}
 	}
@@ -35,7 +35,7 @@ func Open(target string, size int, opts ...Option) (*Buffer, error) {
 // Remove removes the object named by target (see Open): it unlinks a POSIX
 // object or a file, or marks a System V segment for removal.
 func Remove(target string) error {
-	kind, name, key, err := ParseTarget(target)
+	kind, name, key, err := parseTarget(target)
 	if err != nil {
 		return &fs.PathError{Op: "remove", Path: target, Err: err}
 	}
@@ -49,8 +49,17 @@ func Remove(target string) error {
 }
 
 // ParseTarget splits a target in Open's convention into its kind and its
-// name (POSIX: without the '*'; file: the path) or System V key.
+// name (POSIX: without the '*'; file: the path) or System V key. A bad
+// target is an *fs.PathError matching fs.ErrInvalid that says what is wrong.
 func ParseTarget(target string) (kind Kind, name string, key int, err error) {
+	kind, name, key, err = parseTarget(target)
+	if err != nil {
+		err = &fs.PathError{Op: "parse", Path: target, Err: err}
+	}
+	return kind, name, key, err
+}
+
+func parseTarget(target string) (kind Kind, name string, key int, err error) {
 	switch {
 	case target == "":
 		return 0, "", 0, invalid("empty target: want *name, a System V key or a file path")

@@ -7,9 +7,9 @@ import (
 )
 
 // The errors of kinds a build leaves out. Each says why, and how to get the
-// kind back.
+// kind back. They come wrapped in an *fs.PathError, which names the object.
 var (
-	errNoCgo   = fmt.Errorf("ipcbuf: shared buffers need cgo, and this program was built with CGO_ENABLED=0: %w", errors.ErrUnsupported)
+	errNoCgo   = fmt.Errorf("shared buffers need cgo, and this program was built with CGO_ENABLED=0: %w", errors.ErrUnsupported)
 	errNoPOSIX = noBackend("POSIX shared memory", "ipcbuf_noposix")
 	errNoSysV  = noBackend("System V shared memory", "ipcbuf_nosysv")
 )
@@ -18,5 +18,5 @@ func noBackend(what, tag string) error {
 	if !cgoEnabled {
 		return errNoCgo
 	}
-	return fmt.Errorf("ipcbuf: %s is not in this build (built with tag %s on %s): %w", what, tag, runtime.GOOS, errors.ErrUnsupported)
+	return fmt.Errorf("%s is not in this build (built with tag %s on %s): %w", what, tag, runtime.GOOS, errors.ErrUnsupported)
 }

@@ -1,0 +1,156 @@
+// Command ipcbuf reads and writes ipcbuf buffers from the shell: POSIX shared
+// memory objects, System V segments and mapped files, named by the same
+// one-line targets as ipcbuf.Open. Its demo subcommand shows two processes
+// sharing each kind of buffer.
+//
+// Run "ipcbuf help" for usage.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageText is what "ipcbuf help" prints. '*name' is quoted because a shell
+// expands an unquoted *name whenever it happens to match a file.
+const usageText = `usage: ipcbuf <command> [flags] [arguments]
+
+commands:
+  demo     show two processes sharing each kind of buffer
+  put [--size N] [--offset N] [--enc E] TARGET STRING
+           write STRING into TARGET (Node's buf.write); print the bytes written
+  get [--start N] [--end N] [--enc E] TARGET
+           print TARGET's bytes from start to end, decoded (Node's buf.toString)
+  rm TARGET
+           remove TARGET
+
+TARGET is one of:
+  '*name'          POSIX shared memory object (/dev/shm/name on Linux)
+  4660 or 0x1234   System V shared memory key (not 0)
+  path             a file mapped into memory (./123 for a file named 123)
+
+Encodings (--enc): utf8 (default), utf16le, latin1, ascii, base64, base64url,
+hex, and Node's other spellings of them (utf-8, ucs2, binary, ...).
+Flags go before TARGET. Run "ipcbuf help <command>" for a command's flags.
+`
+
+// command is one subcommand: its one-line synopsis and what it does with its
+// arguments.
+type command struct {
+	synopsis string
+	run      func(args []string, stdout, stderr io.Writer) int
+}
+
+// commands maps each subcommand's name to it. It is filled in by init
+// because runHelp, one of its entries, reads it.
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"demo": {"demo", runDemoCommand},
+		"put":  {"put [--size N] [--offset N] [--enc E] TARGET STRING", runPut},
+		"get":  {"get [--start N] [--end N] [--enc E] TARGET", runGet},
+		"rm":   {"rm TARGET", runRm},
+		"help": {"help [command]", runHelp},
+	}
+}
+
+// run is the whole command, minus the process: it returns the exit status
+// instead of exiting, so tests can call it in-process.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return 2
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		name = "help"
+	case demoChildRole:
+		return runDemoChild(args[1:], stdout, stderr)
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "ipcbuf: unknown command %q\nRun 'ipcbuf help' for usage.\n", name)
+		return 2
+	}
+	return cmd.run(args[1:], stdout, stderr)
+}
+
+func runHelp(args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(stdout, usageText)
+		return 0
+	case len(args) == 1:
+		if _, ok := commands[args[0]]; ok {
+			// Each command prints its own flags when asked for -h.
+			return run([]string{args[0], "-h"}, stdout, stderr)
+		}
+		fmt.Fprintf(stderr, "ipcbuf: unknown command %q\nRun 'ipcbuf help' for usage.\n", args[0])
+		return 2
+	}
+	return usageError(stderr, "help", "help takes at most one command")
+}
+
+// newFlagSet returns a FlagSet for the named subcommand that reports nothing
+// itself: parseFlags decides where usage goes and with what status.
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseFlags parses args with fs and checks that the arguments left are the
+// ones named in want. It returns -1 if the command should go on, or else the
+// exit status: 0 after printing help for -h, 2 after a usage error.
+func parseFlags(fs *flag.FlagSet, args []string, want []string, stdout, stderr io.Writer) int {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printCommandUsage(stdout, fs)
+		return 0
+	case err != nil:
+		return usageError(stderr, fs.Name(), err.Error())
+	case fs.NArg() != len(want) && len(want) == 0:
+		return usageError(stderr, fs.Name(), fmt.Sprintf("%s takes no arguments", fs.Name()))
+	case fs.NArg() != len(want):
+		return usageError(stderr, fs.Name(), fmt.Sprintf("%s wants %s after its flags; got %d argument(s)", fs.Name(), strings.Join(want, " "), fs.NArg()))
+	}
+	return -1
+}
+
+// usageError reports a mistake in how the command was called, with the
+// command's synopsis so the fix is in view, and returns status 2.
+func usageError(stderr io.Writer, name, msg string) int {
+	fmt.Fprintf(stderr, "ipcbuf: %s\nusage: ipcbuf %s\nRun 'ipcbuf help' for more.\n", msg, commands[name].synopsis)
+	return 2
+}
+
+// printCommandUsage prints a command's synopsis and flags. It does not use
+// FlagSet.PrintDefaults, which writes flags with one dash where the rest of
+// the usage writes two.
+func printCommandUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "usage: ipcbuf %s\n", commands[fs.Name()].synopsis)
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		if f.DefValue != "0" {
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "  --%s %s\n      %s\n", f.Name, arg, usage)
+	})
+}
+
+// failure reports err and returns status 1.
+func failure(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "ipcbuf: %s\n", message(err))
+	return 1
+}
