@@ -164,16 +164,6 @@ func newMapped(kind Kind, name string, r *region, n int, readOnly bool) *Buffer 
 	return &Buffer{m: m, n: n}
 }
 
-// Alloc returns a buffer of size zero bytes in this process's memory, like
-// Node's Buffer.alloc(size).
-func Alloc(size int) (*Buffer, error) {
-	if size < 0 || uint64(size) > maxSize {
-		return nil, nodeError("ERR_OUT_OF_RANGE", "The value of \"size\" is out of range. It must be >= 0 && <= %d. Received %d", maxSize, size)
-	}
-	m := &mapping{kind: KindMemory, data: make([]byte, size)}
-	return &Buffer{m: m, n: size}, nil
-}
-
 // maxSize is the largest buffer ipcbuf will try to make: 128 TiB, the user
 // address space of a 64-bit Linux process.
 const maxSize = 1 << 47
@@ -207,13 +197,12 @@ func (b *Buffer) ReadOnly() bool { return b.m.readOnly }
 // if another process truncates the file or object, touching the lost pages
 // raises SIGBUS.
 func (b *Buffer) Bytes() []byte {
-	m := b.m
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
+	mem, err := b.acquire("bytes", false)
+	if err != nil {
 		return nil
 	}
-	return m.data[b.off : b.off+b.n : b.off+b.n]
+	b.release()
+	return mem
 }
 
 // Slice returns a buffer that shares b's bytes from start to end, like
@@ -244,22 +233,21 @@ func clampRange(start, end, n int) (int, int) {
 // ReadAt reads len(p) bytes from b starting at byte off. It implements
 // io.ReaderAt: at the end of b it returns fewer bytes and io.EOF.
 func (b *Buffer) ReadAt(p []byte, off int64) (int, error) {
-	m := b.m
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return 0, b.closedError("read")
+	mem, err := b.acquire("read", false)
+	if err != nil {
+		return 0, err
 	}
+	defer b.release()
 	if off < 0 {
 		return 0, b.pathError("read", invalid("negative offset %d", off))
 	}
-	if off >= int64(b.n) {
-		if len(p) == 0 && off == int64(b.n) {
+	if off >= int64(len(mem)) {
+		if len(p) == 0 && off == int64(len(mem)) {
 			return 0, nil
 		}
 		return 0, io.EOF
 	}
-	n := copy(p, m.data[b.off+int(off):b.off+b.n])
+	n := copy(p, mem[off:])
 	if n < len(p) {
 		return n, io.EOF
 	}
@@ -270,20 +258,16 @@ func (b *Buffer) ReadAt(p []byte, off int64) (int, error) {
 // A write that would run past the end of b writes nothing and returns an
 // error matching ErrBufferOutOfBounds: a buffer never grows.
 func (b *Buffer) WriteAt(p []byte, off int64) (int, error) {
-	m := b.m
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return 0, b.closedError("write")
+	mem, err := b.acquire("write", true)
+	if err != nil {
+		return 0, err
 	}
-	if m.readOnly {
-		return 0, b.pathError("write", ErrReadOnly)
-	}
-	if off < 0 || off > int64(b.n) || int64(len(p)) > int64(b.n)-off {
+	defer b.release()
+	if off < 0 || off > int64(len(mem)) || int64(len(p)) > int64(len(mem))-off {
 		return 0, nodeError("ERR_BUFFER_OUT_OF_BOUNDS",
-			"writing %d bytes at offset %d runs outside a %d-byte buffer", len(p), off, b.n)
+			"writing %d bytes at offset %d runs outside a %d-byte buffer", len(p), off, len(mem))
 	}
-	return copy(m.data[b.off+int(off):], p), nil
+	return copy(mem[off:], p), nil
 }
 
 // Sync writes b's bytes back to the file or object that holds them and waits
@@ -291,12 +275,11 @@ func (b *Buffer) WriteAt(p []byte, off int64) (int, error) {
 // before Sync returns is then on disk. It does nothing for memory and
 // System V buffers, and syncs the whole mapping when b is a Slice.
 func (b *Buffer) Sync() error {
-	m := b.m
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return b.closedError("sync")
+	if _, err := b.acquire("sync", false); err != nil {
+		return err
 	}
+	defer b.release()
+	m := b.m
 	if m.reg == nil || m.reg.flush == nil {
 		return nil
 	}
@@ -346,6 +329,57 @@ func (b *Buffer) Remove() error {
 		return removeSysVID(b.m.name, b.m.reg.sysvID)
 	}
 	return fmt.Errorf("ipcbuf: a memory buffer has no named object to remove: %w", errors.ErrUnsupported)
+}
+
+// acquire returns b's bytes with the mapping's read lock held, so Close
+// cannot unmap them until release. It fails, holding nothing, if b is
+// closed, or if write is set and b is read-only. op names the method in
+// errors. Every method that touches the bytes goes through acquire (or
+// acquirePair).
+func (b *Buffer) acquire(op string, write bool) ([]byte, error) {
+	m := b.m
+	m.mu.RLock()
+	switch {
+	case m.closed:
+		m.mu.RUnlock()
+		return nil, b.closedError(op)
+	case write && m.readOnly:
+		m.mu.RUnlock()
+		return nil, b.pathError(op, ErrReadOnly)
+	}
+	return m.data[b.off : b.off+b.n : b.off+b.n], nil
+}
+
+// release undoes a successful acquire.
+func (b *Buffer) release() { b.m.mu.RUnlock() }
+
+// acquirePair acquires src for reading and dst (for writing if write is
+// set) and returns a function that releases both. Two buffers on one
+// mapping take its lock once: a second RLock could deadlock behind a
+// waiting Close. Two mappings are locked in a fixed order for the same
+// reason.
+func acquirePair(op string, src, dst *Buffer, write bool) (s, d []byte, release func(), err error) {
+	if src.m == dst.m {
+		if d, err = dst.acquire(op, write); err != nil {
+			return nil, nil, nil, err
+		}
+		m := src.m
+		return m.data[src.off : src.off+src.n : src.off+src.n], d, dst.release, nil
+	}
+	first, second := src, dst
+	if uintptr(unsafe.Pointer(dst.m)) < uintptr(unsafe.Pointer(src.m)) {
+		first, second = dst, src
+	}
+	if _, err = first.acquire(op, write && first == dst); err != nil {
+		return nil, nil, nil, err
+	}
+	if _, err = second.acquire(op, write && second == dst); err != nil {
+		first.release()
+		return nil, nil, nil, err
+	}
+	s = src.m.data[src.off : src.off+src.n : src.off+src.n]
+	d = dst.m.data[dst.off : dst.off+dst.n : dst.off+dst.n]
+	return s, d, func() { second.release(); first.release() }, nil
 }
 
 // ErrReadOnly is returned, wrapped in an *fs.PathError, by methods that

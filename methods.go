@@ -11,13 +11,12 @@ package ipcbuf
 // at enc. enc "" means utf8. See the package documentation for how decoded
 // text becomes a Go string.
 func (b *Buffer) ToString(enc Encoding, start, end int) (string, error) {
-	m := b.m
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return "", b.closedError("toString")
+	mem, err := b.acquire("toString", false)
+	if err != nil {
+		return "", err
 	}
-	start, end = max(start, 0), min(end, b.n)
+	defer b.release()
+	start, end = max(start, 0), min(end, len(mem))
 	if end <= start {
 		return "", nil
 	}
@@ -25,7 +24,7 @@ func (b *Buffer) ToString(enc Encoding, start, end int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return decodeBytes(e, m.data[b.off+start:b.off+end]), nil
+	return decodeBytes(e, mem[start:end]), nil
 }
 
 // Write encodes s with enc into b at offset, as Node's
@@ -34,23 +33,29 @@ func (b *Buffer) ToString(enc Encoding, start, end int) (string, error) {
 // and leaves the bytes after it alone. offset must be from 0 to b.Len();
 // enc "" means utf8.
 func (b *Buffer) Write(s string, offset int, enc Encoding) (int, error) {
-	m := b.m
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return 0, b.closedError("write")
+	return b.WriteLength(s, offset, b.n, enc)
+}
+
+// WriteLength is Write with Node's length argument: it writes at most
+// length bytes, which must be from 0 to b.Len() (and is then cut to the
+// space after offset), as buf.write(s, offset, length, enc) does.
+func (b *Buffer) WriteLength(s string, offset, length int, enc Encoding) (int, error) {
+	mem, err := b.acquire("write", true)
+	if err != nil {
+		return 0, err
 	}
-	if offset < 0 || offset > b.n {
-		return 0, outOfRange("offset", offset, 0, b.n)
+	defer b.release()
+	if offset < 0 || offset > len(mem) {
+		return 0, outOfRange("offset", offset, 0, len(mem))
+	}
+	if length < 0 || length > len(mem) {
+		return 0, outOfRange("length", length, 0, len(mem))
 	}
 	e, err := encodingOrUTF8(string(enc))
 	if err != nil {
 		return 0, err
 	}
-	if m.readOnly {
-		return 0, b.pathError("write", ErrReadOnly)
-	}
-	return encodeInto(e, m.data[b.off+offset:b.off+b.n], s), nil
+	return encodeInto(e, mem[offset:offset+min(length, len(mem)-offset)], s), nil
 }
 
 // outOfRange is Node's ERR_OUT_OF_RANGE for an integer argument.
