@@ -12,4 +12,3 @@ func Alloc(size int) (*Buffer, error) {
 	m := &mapping{kind: KindMemory, data: make([]byte, size)}
 	return &Buffer{m: m, n: size}, nil
 }
-
