@@ -5,7 +5,7 @@ GO      ?= go
 CC      ?= gcc
 TAGSETS := ipcbuf_noposix ipcbuf_nosysv ipcbuf_noposix,ipcbuf_nosysv
 
-.PHONY: all demo test test-race test-tags test-nocgo vet cshim-check clean
+.PHONY: all demo test test-race test-tags test-nocgo test-node-long fuzz vet cshim-check clean
 
 all: test
 
@@ -37,6 +37,20 @@ test-tags:
 test-nocgo:
 	CGO_ENABLED=0 $(GO) vet ./...
 	CGO_ENABLED=0 $(GO) test -count=1 .
+
+# The differential test against the real Node.js 20 at full size: at least
+# 100,000 generated calls spread over every method (make test runs 4,000).
+NODE_CASES ?= 100000
+test-node-long:
+	IPCBUF_NODE_CASES=$(NODE_CASES) $(GO) test -count=1 -v -run '^TestNodeDifferential$$' . | grep -v '^=== RUN'
+
+# Every fuzz target in the package, each for FUZZTIME.
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for f in $$($(GO) test -list '^Fuzz' . | grep '^Fuzz'); do \
+		echo "fuzz $$f for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) . ; \
+	done
 
 clean:
 	$(GO) clean -testcache
