@@ -1,9 +1,6 @@
 package ipcbuf
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // Error is returned where Node.js's Buffer throws. Code is the err.code Node
 // gives for the same call, such as "ERR_OUT_OF_RANGE", so code ported from
@@ -23,8 +20,8 @@ func (e *Error) Error() string { return "ipcbuf: " + e.Msg }
 
 // Is reports whether target is an *Error with the same Code.
 func (e *Error) Is(target error) bool {
-	var t *Error
-	return errors.As(target, &t) && t.Code == e.Code
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
 }
 
 // Sentinels for the Node error codes, for use with errors.Is.

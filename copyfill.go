@@ -1,0 +1,395 @@
+package ipcbuf
+
+// This file holds Copy, Fill and the byte swaps, the Buffer methods that
+// mirror Node's buf.copy, buf.fill and buf.swap16/32/64. Go has no
+// undefined, so every argument is given; each doc comment says which Go
+// call is Node's call with the arguments left out.
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/bits"
+	"reflect"
+	"strconv"
+)
+
+// Copy copies bytes of b into target, as Node's
+// buf.copy(target, targetStart, sourceStart, sourceEnd) does, and returns
+// the number of bytes copied. Node's buf.copy(target) with every offset left
+// out is Copy(target, 0, 0, b.Len()).
+//
+// The bytes from sourceStart up to sourceEnd go to target from targetStart
+// on, cut short at the end of b and at the end of target. targetStart must
+// be at least 0 and sourceEnd at least 0, sourceStart from 0 to b.Len();
+// otherwise Copy returns an *Error with Code "ERR_OUT_OF_RANGE". A
+// targetStart past the end of target, a sourceEnd past the end of b and an
+// empty range are not errors: they copy fewer bytes, perhaps none.
+//
+// b and target may share memory: the same buffer, two views from Slice of
+// one buffer, or a parent and its view. Overlapping bytes are copied as if
+// through a temporary copy (memmove), as in Node.
+//
+// A nil target gives an *Error with Code "ERR_INVALID_ARG_TYPE"; a
+// read-only target gives an error matching ErrReadOnly and a closed b or
+// target one matching fs.ErrClosed. On any error nothing is written.
+func (b *Buffer) Copy(target *Buffer, targetStart, sourceStart, sourceEnd int) (int, error) {
+	const op = "copy"
+	if target == nil || target.m == nil {
+		if _, err := b.acquire(op, false); err != nil {
+			return 0, err
+		}
+		b.release()
+		return 0, nodeError("ERR_INVALID_ARG_TYPE",
+			"The \"target\" argument must be a *Buffer. Received %s", describeArg(target))
+	}
+	src, dst, release, err := acquirePair(op, b, target, true)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	switch {
+	case targetStart < 0:
+		return 0, copyfillRangeError("targetStart", ">= 0", targetStart)
+	case sourceStart < 0 || sourceStart > len(src):
+		return 0, copyfillRangeError("sourceStart", ">= 0 && <= "+strconv.Itoa(len(src)), sourceStart)
+	case sourceEnd < 0:
+		return 0, copyfillRangeError("sourceEnd", ">= 0", sourceEnd)
+	}
+	if targetStart >= len(dst) || sourceStart >= sourceEnd {
+		return 0, nil
+	}
+	// copy is memmove: overlapping views come out right.
+	return copy(dst[targetStart:], src[sourceStart:min(sourceEnd, len(src))]), nil
+}
+
+// Fill fills b from offset up to end with value, as Node's
+// buf.fill(value, offset, end, enc) does. Node's shapes with arguments left
+// out are Fill(value, 0, b.Len(), enc) for buf.fill(value) and
+// buf.fill(value, enc), and Fill(value, offset, b.Len(), enc) for
+// buf.fill(value, offset).
+//
+// value is one of:
+//
+//   - a string, encoded with enc ("" means utf8; see Encoding). The encoded
+//     bytes are repeated and cut at end, even in the middle of a character.
+//     The empty string fills with zeros. A string that encodes to no bytes
+//     (such as "zz" in hex) gives an *Error with Code
+//     "ERR_INVALID_ARG_VALUE". An enc Node does not know gives one with
+//     Code "ERR_UNKNOWN_ENCODING", checked first, so even when there is
+//     nothing to fill.
+//   - a []byte or a *Buffer, whose bytes are repeated. An empty one gives an
+//     *Error with Code "ERR_INVALID_ARG_VALUE". The pattern may share memory
+//     with b (a *Buffer may even be b): it is read as it was before Fill
+//     began.
+//   - a number: any Go integer type, which fills with its value modulo 256,
+//     or a float64, which fills with the byte Node's ToUint8 gives: the
+//     value truncated toward zero, modulo 256, and 0 for NaN and ±Inf.
+//
+// For a value that is not a string enc is ignored, as Node ignores it. Types
+// whose underlying type is one of these are accepted too; any other type,
+// and a nil *Buffer, gives an *Error with Code "ERR_INVALID_ARG_TYPE".
+//
+// offset must be from 0 to 2³² (it is not bounded by b.Len(), as in Node)
+// and end from 0 to b.Len(), or Fill returns an *Error with Code
+// "ERR_OUT_OF_RANGE". When offset is at or past end Fill does nothing and
+// returns nil.
+//
+// A read-only b gives an error matching ErrReadOnly and a closed b or value
+// one matching fs.ErrClosed. On any error b is left unchanged.
+//
+// Filling is fast for any pattern: Fill writes the pattern once and then
+// copies what it has written in ever larger blocks.
+func (b *Buffer) Fill(value any, offset, end int, enc Encoding) error {
+	const op = "fill"
+	v, verr := classifyFill(value)
+	if v.kind == fillBuffer {
+		// Read the pattern and write b under one acquisition, which also
+		// copes with the two sharing a mapping.
+		pat, mem, release, err := acquirePair(op, v.buf, b, true)
+		if err != nil {
+			return err
+		}
+		defer release()
+		return fillBytes(mem, pat, offset, end)
+	}
+	mem, err := b.acquire(op, true)
+	if err != nil {
+		return err
+	}
+	defer b.release()
+	if verr != nil {
+		return verr
+	}
+	switch v.kind {
+	case fillString:
+		e, err := encodingOrUTF8(string(enc))
+		if err != nil {
+			return err
+		}
+		if err := fillCheckRange(offset, end, len(mem)); err != nil || offset >= end {
+			return err
+		}
+		if v.str == "" {
+			clear(mem[offset:end])
+			return nil
+		}
+		pat := encodeString(e, v.str)
+		if len(pat) == 0 {
+			return nodeError("ERR_INVALID_ARG_VALUE",
+				"The argument 'value' is invalid: it encodes to no bytes in %s. Received %s", e, describeArg(v.str))
+		}
+		fillRepeat(mem[offset:end], pat)
+		return nil
+	case fillByte:
+		if err := fillCheckRange(offset, end, len(mem)); err != nil || offset >= end {
+			return err
+		}
+		if v.num == 0 {
+			clear(mem[offset:end])
+		} else {
+			fillRepeat(mem[offset:end], []byte{v.num})
+		}
+		return nil
+	}
+	return fillBytes(mem, v.bytes, offset, end)
+}
+
+// fillBytes is Fill with a byte pattern, which may overlap mem.
+func fillBytes(mem, pat []byte, offset, end int) error {
+	if err := fillCheckRange(offset, end, len(mem)); err != nil || offset >= end {
+		return err
+	}
+	if len(pat) == 0 {
+		return nodeError("ERR_INVALID_ARG_VALUE", "The argument 'value' is invalid: an empty pattern fills nothing")
+	}
+	fillRepeat(mem[offset:end], pat)
+	return nil
+}
+
+// fillCheckRange checks Fill's offset and end as Node's validateOffset
+// does; it leaves offset >= end (nothing to do) to the caller.
+func fillCheckRange(offset, end, n int) error {
+	const maxOffset = 1 << 32 // Node's kMaxLength
+	if offset < 0 || uint64(offset) > maxOffset {
+		return copyfillRangeError("offset", ">= 0 && <= "+strconv.FormatUint(maxOffset, 10), offset)
+	}
+	if end < 0 || end > n {
+		return copyfillRangeError("end", ">= 0 && <= "+strconv.Itoa(n), end)
+	}
+	return nil
+}
+
+// fillChunk is how far fillRepeat doubles the pattern before it copies
+// fixed chunks instead: a chunk this size stays in the CPU's cache, so the
+// copies after it read from the cache rather than from memory.
+const fillChunk = 64 << 10
+
+// fillRepeat fills dst with pat repeated, the last copy cut short. pat may
+// overlap dst: the first copy is a memmove and every later one reads dst.
+func fillRepeat(dst, pat []byte) {
+	n := copy(dst, pat)
+	// dst[:n] is whole copies of pat (or all of dst): double it.
+	for n < len(dst) && n < fillChunk {
+		n += copy(dst[n:], dst[:n])
+	}
+	chunk := n // still whole copies of pat unless dst is done
+	for n < len(dst) {
+		n += copy(dst[n:], dst[:chunk])
+	}
+}
+
+// The kinds of Fill value.
+const (
+	fillInvalid = iota
+	fillString
+	fillSlice
+	fillBuffer
+	fillByte
+)
+
+// fillValue is a Fill value sorted by kind.
+type fillValue struct {
+	kind  int
+	str   string
+	bytes []byte
+	buf   *Buffer
+	num   byte
+}
+
+// classifyFill sorts a Fill value by kind, with an error for the types Fill
+// does not take. It touches no buffer's memory.
+func classifyFill(value any) (fillValue, error) {
+	switch v := value.(type) {
+	case string:
+		return fillValue{kind: fillString, str: v}, nil
+	case []byte:
+		return fillValue{kind: fillSlice, bytes: v}, nil
+	case *Buffer:
+		if v != nil && v.m != nil {
+			return fillValue{kind: fillBuffer, buf: v}, nil
+		}
+	case int:
+		return fillValue{kind: fillByte, num: byte(v)}, nil
+	case int8:
+		return fillValue{kind: fillByte, num: byte(v)}, nil
+	case int16:
+		return fillValue{kind: fillByte, num: byte(v)}, nil
+	case int32:
+		return fillValue{kind: fillByte, num: byte(v)}, nil
+	case int64:
+		return fillValue{kind: fillByte, num: byte(v)}, nil
+	case uint:
+		return fillValue{kind: fillByte, num: byte(v)}, nil
+	case uint8:
+		return fillValue{kind: fillByte, num: v}, nil
+	case uint16:
+		return fillValue{kind: fillByte, num: byte(v)}, nil
+	case uint32:
+		return fillValue{kind: fillByte, num: byte(v)}, nil
+	case uint64:
+		return fillValue{kind: fillByte, num: byte(v)}, nil
+	case uintptr:
+		return fillValue{kind: fillByte, num: byte(v)}, nil
+	case float64:
+		return fillValue{kind: fillByte, num: toUint8(v)}, nil
+	default:
+		// Named types over the same underlying types.
+		rv := reflect.ValueOf(value)
+		switch rv.Kind() {
+		case reflect.String:
+			return fillValue{kind: fillString, str: rv.String()}, nil
+		case reflect.Slice:
+			if rv.Type().Elem().Kind() == reflect.Uint8 {
+				return fillValue{kind: fillSlice, bytes: rv.Bytes()}, nil
+			}
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			return fillValue{kind: fillByte, num: byte(rv.Int())}, nil
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+			return fillValue{kind: fillByte, num: byte(rv.Uint())}, nil
+		case reflect.Float64:
+			return fillValue{kind: fillByte, num: toUint8(rv.Float())}, nil
+		}
+	}
+	return fillValue{}, nodeError("ERR_INVALID_ARG_TYPE",
+		"The \"value\" argument must be a string, []byte, *Buffer, Go integer or float64. Received %s", describeArg(value))
+}
+
+// toUint8 is JavaScript's ToUint8: truncate toward zero, modulo 256, with
+// NaN and the infinities giving 0.
+func toUint8(f float64) byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	m := math.Mod(math.Trunc(f), 256) // exact, in (-256, 256)
+	if m < 0 {
+		m += 256
+	}
+	return byte(m)
+}
+
+// describeArg says what an argument was, for ERR_INVALID_ARG_TYPE messages.
+func describeArg(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "nil"
+	case *Buffer:
+		if x == nil {
+			return "a nil *Buffer"
+		}
+		return "a zero Buffer (make Buffers with Alloc, Open or Slice)"
+	case string:
+		if len(x) > 40 {
+			x = x[:40] + "…"
+		}
+		return "string " + strconv.Quote(x)
+	}
+	s := fmt.Sprintf("%v", v)
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return fmt.Sprintf("type %T (%s)", v, s)
+}
+
+// copyfillRangeError is Node's ERR_OUT_OF_RANGE for an integer argument
+// with the condition it failed, in Node's words.
+func copyfillRangeError(name, must string, got int) error {
+	return nodeError("ERR_OUT_OF_RANGE", "The value of %q is out of range. It must be %s. Received %s", name, must, nodeInteger(got))
+}
+
+// nodeInteger writes an integer as Node's error messages do: with '_'
+// between groups of three digits when its magnitude is above 2³².
+func nodeInteger(v int) string {
+	s := strconv.Itoa(v)
+	if v64 := int64(v); v64 >= -(1<<32) && v64 <= 1<<32 {
+		return s
+	}
+	start := 0
+	if s[0] == '-' {
+		start = 1
+	}
+	out := []byte(s[:start])
+	digits := s[start:]
+	for i := 0; i < len(digits); i++ {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			out = append(out, '_')
+		}
+		out = append(out, digits[i])
+	}
+	return string(out)
+}
+
+// Swap16 reverses the byte order of each 2-byte unit of b in place, as
+// Node's buf.swap16() does. b.Len() must be a multiple of 2, or Swap16
+// returns an *Error with Code "ERR_INVALID_BUFFER_SIZE" and leaves b alone.
+// A read-only b gives an error matching ErrReadOnly and a closed one an
+// error matching fs.ErrClosed.
+func (b *Buffer) Swap16() error { return b.swap("swap16", 2) }
+
+// Swap32 reverses the byte order of each 4-byte unit of b in place, as
+// Node's buf.swap32() does. b.Len() must be a multiple of 4, or Swap32
+// returns an *Error with Code "ERR_INVALID_BUFFER_SIZE" and leaves b alone.
+// A read-only b gives an error matching ErrReadOnly and a closed one an
+// error matching fs.ErrClosed.
+func (b *Buffer) Swap32() error { return b.swap("swap32", 4) }
+
+// Swap64 reverses the byte order of each 8-byte unit of b in place, as
+// Node's buf.swap64() does. b.Len() must be a multiple of 8, or Swap64
+// returns an *Error with Code "ERR_INVALID_BUFFER_SIZE" and leaves b alone.
+// A read-only b gives an error matching ErrReadOnly and a closed one an
+// error matching fs.ErrClosed.
+func (b *Buffer) Swap64() error { return b.swap("swap64", 8) }
+
+// swap reverses each size-byte unit of b, eight bytes at a time where it
+// can.
+func (b *Buffer) swap(op string, size int) error {
+	mem, err := b.acquire(op, true)
+	if err != nil {
+		return err
+	}
+	defer b.release()
+	if len(mem)%size != 0 {
+		return nodeError("ERR_INVALID_BUFFER_SIZE", "Buffer size must be a multiple of %d-bits", 8*size)
+	}
+	le := binary.LittleEndian
+	i := 0
+	for ; i+8 <= len(mem); i += 8 {
+		x := le.Uint64(mem[i:])
+		switch size {
+		case 2:
+			x = x>>8&0x00ff00ff00ff00ff | x&0x00ff00ff00ff00ff<<8
+		case 4:
+			x = bits.RotateLeft64(bits.ReverseBytes64(x), 32)
+		case 8:
+			x = bits.ReverseBytes64(x)
+		}
+		le.PutUint64(mem[i:], x)
+	}
+	for ; i < len(mem); i += size {
+		u := mem[i : i+size]
+		for j, k := 0, size-1; j < k; j, k = j+1, k-1 {
+			u[j], u[k] = u[k], u[j]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,459 @@
+package ipcbuf
+
+// This file holds the searching and comparing methods: Node's indexOf,
+// lastIndexOf, includes, equals, compare and Buffer.compare.
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// IndexOf returns the offset of the first occurrence of value in b at or
+// after byteOffset, or -1, as Node's buf.indexOf(value, byteOffset, enc)
+// does. value is one of:
+//
+//   - a string, encoded with enc ("" means utf8; an unknown name is an
+//     *Error with Code "ERR_UNKNOWN_ENCODING"). hex and base64 decode
+//     leniently, as everywhere in this package, and may leave an empty
+//     needle. For utf8, as in Node, a lone surrogate (written in the Go
+//     string as its WTF-8 sequence, see Encoding) is searched for as those
+//     three bytes rather than as U+FFFD.
+//   - a []byte or a *Buffer: its bytes. enc matters only if it names
+//     utf16le, and is otherwise ignored, even if unknown.
+//   - a number: any Go integer type or a float64. It searches for the byte
+//     Node would, the low byte of ToUint32(value): -1 is 0xFF, 354 is 0x62,
+//     98.7 is 0x62, NaN and ±Inf are 0. enc is ignored. A rune is a
+//     number too: IndexOf('é', …) searches for the byte 0xE9, not for the
+//     character; pass a string for that.
+//
+// Any other type, a nil *Buffer included, is an *Error with Code
+// "ERR_INVALID_ARG_TYPE". A string stands for a JS string as described at
+// Encoding: invalid UTF-8 in it is U+FFFD, so in utf8 it searches for EF BF
+// BD.
+//
+// byteOffset is first clamped to [-2^31, 2^31-1] as Node does; a negative
+// one counts back from the end (and before the start means 0). An empty
+// needle matches at the offset itself, clamped to [0, b.Len()]. With
+// utf16le the search compares 16-bit units at even offsets only: for a
+// string needle an odd final byte of b is ignored, and the search begins at
+// the unit holding byteOffset, so an odd byteOffset can find a match one
+// byte before it.
+//
+// Go has no undefined: byteOffset is always given (Node's default is 0),
+// and there is no form with the encoding in byteOffset's place. Where Node
+// differs:
+//
+//   - With a []byte or *Buffer needle, utf16le and a b of odd length, Node
+//     returns b.Len()-1 instead of -1 when there is no match (a bug in its
+//     C++ search, which compares the failed unit result with the byte
+//     length). IndexOf returns -1, and Includes false.
+//   - Node casts the result to a 32-bit int, so a match at 2^31 or beyond
+//     (in a buffer over 2 GiB) comes out negative there; IndexOf returns
+//     the real offset.
+func (b *Buffer) IndexOf(value any, byteOffset int, enc Encoding) (int, error) {
+	return b.search("indexOf", value, byteOffset, enc, true)
+}
+
+// LastIndexOf returns the offset of the last occurrence of value in b that
+// starts at or before byteOffset, or -1, as Node's
+// buf.lastIndexOf(value, byteOffset, enc) does. The arguments are those of
+// IndexOf, with Node's rules for searching backwards: an offset past the
+// end searches the whole buffer, one before the start finds nothing (except
+// for an empty needle, which matches at 0).
+//
+// Node's default byteOffset, for an undefined argument, is the buffer's
+// length: pass b.Len() for it. The differences from Node are those listed
+// for IndexOf.
+func (b *Buffer) LastIndexOf(value any, byteOffset int, enc Encoding) (int, error) {
+	return b.search("lastIndexOf", value, byteOffset, enc, false)
+}
+
+// Includes reports whether IndexOf(value, byteOffset, enc) finds value, as
+// Node's buf.includes(value, byteOffset, enc) does. The arguments and the
+// differences from Node are those of IndexOf.
+func (b *Buffer) Includes(value any, byteOffset int, enc Encoding) (bool, error) {
+	i, err := b.search("includes", value, byteOffset, enc, true)
+	return i != -1, err
+}
+
+// Equals reports whether b and other hold the same bytes, as Node's
+// buf.equals(other) does. other may be b itself or share its memory. A nil
+// other is an *Error with Code "ERR_INVALID_ARG_TYPE", where Node throws for
+// a value that is not a Uint8Array.
+func (b *Buffer) Equals(other *Buffer) (bool, error) {
+	if other == nil {
+		return false, b.compareNilArg("equals", "otherBuffer")
+	}
+	s, o, release, err := acquirePair("equals", b, other, false)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	return bytes.Equal(s, o), nil
+}
+
+// Compare compares b with target byte by byte, unsigned, a shorter prefix
+// sorting first, and returns -1, 0 or 1, as Node's buf.compare(target) does.
+// It is the form of CompareRange with every range argument left to Node's
+// default (which Go cannot leave out): CompareRange(target, 0, target.Len(),
+// 0, b.Len()). target may be b itself or share its memory; a nil target is
+// an *Error with Code "ERR_INVALID_ARG_TYPE".
+func (b *Buffer) Compare(target *Buffer) (int, error) {
+	if target == nil {
+		return 0, b.compareNilArg("compare", "target")
+	}
+	s, t, release, err := acquirePair("compare", b, target, false)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	return bytes.Compare(s, t), nil
+}
+
+// CompareRange compares b's bytes from sourceStart to sourceEnd with
+// target's from targetStart to targetEnd and returns -1, 0 or 1, as Node's
+// buf.compare(target, targetStart, targetEnd, sourceStart, sourceEnd) does.
+//
+// As in Node, targetStart and sourceStart must be from 0 to 2^32, and may
+// lie past the end of their buffer; targetEnd must be from 0 to
+// target.Len() and sourceEnd from 0 to b.Len(). Anything else is an *Error
+// with Code "ERR_OUT_OF_RANGE", checked in that order. Then an empty source
+// range compares equal to an empty target range and less than any other,
+// and a non-empty source range is greater than an empty target range.
+//
+// Go has no undefined: Node's defaults are 0, target.Len(), 0 and b.Len(),
+// and Compare is the call with all four. target may be b itself or share
+// its memory; a nil target is an *Error with Code "ERR_INVALID_ARG_TYPE".
+func (b *Buffer) CompareRange(target *Buffer, targetStart, targetEnd, sourceStart, sourceEnd int) (int, error) {
+	if target == nil {
+		return 0, b.compareNilArg("compare", "target")
+	}
+	s, t, release, err := acquirePair("compare", b, target, false)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	switch {
+	case targetStart < 0 || int64(targetStart) > maxCompareOffset:
+		return 0, compareRangeError("targetStart", targetStart, maxCompareOffset)
+	case targetEnd < 0 || targetEnd > len(t):
+		return 0, compareRangeError("targetEnd", targetEnd, int64(len(t)))
+	case sourceStart < 0 || int64(sourceStart) > maxCompareOffset:
+		return 0, compareRangeError("sourceStart", sourceStart, maxCompareOffset)
+	case sourceEnd < 0 || sourceEnd > len(s):
+		return 0, compareRangeError("sourceEnd", sourceEnd, int64(len(s)))
+	}
+	if sourceStart >= sourceEnd {
+		if targetStart >= targetEnd {
+			return 0, nil
+		}
+		return -1, nil
+	}
+	if targetStart >= targetEnd {
+		return 1, nil
+	}
+	// Both ranges now lie inside their buffers: start < end <= length.
+	return bytes.Compare(s[sourceStart:sourceEnd], t[targetStart:targetEnd]), nil
+}
+
+// Compare compares a with b as Node's Buffer.compare(a, b) does: byte by
+// byte, unsigned, a shorter prefix sorting first. It returns -1, 0 or 1. a
+// and b may be the same buffer or share memory. A nil a or b is an *Error
+// with Code "ERR_INVALID_ARG_TYPE", reported before either buffer is looked
+// at.
+func Compare(a, b *Buffer) (int, error) {
+	switch {
+	case a == nil:
+		return 0, compareNilError("buf1")
+	case b == nil:
+		return 0, compareNilError("buf2")
+	}
+	s, t, release, err := acquirePair("compare", a, b, false)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	return bytes.Compare(s, t), nil
+}
+
+// maxCompareOffset is Node's kMaxLength (2^32), the bound compare puts on
+// targetStart and sourceStart.
+const maxCompareOffset int64 = 1 << 32
+
+func compareRangeError(name string, got int, hi int64) error {
+	return nodeError("ERR_OUT_OF_RANGE", "The value of %q is out of range. It must be >= 0 && <= %d. Received %d", name, hi, got)
+}
+
+// compareNilArg reports a nil *Buffer argument named name, unless b is
+// closed: a closed buffer is reported first, as by every method.
+func (b *Buffer) compareNilArg(op, name string) error {
+	if _, err := b.acquire(op, false); err != nil {
+		return err
+	}
+	b.release()
+	return compareNilError(name)
+}
+
+func compareNilError(name string) error {
+	return nodeError("ERR_INVALID_ARG_TYPE", "The %q argument must be an instance of Buffer. Received nil", name)
+}
+
+// Bounds of the search offset: Node clamps byteOffset to an int32 before
+// anything else.
+const (
+	minSearchOffset = -1 << 31
+	maxSearchOffset = 1<<31 - 1
+)
+
+// search is IndexOf (forward) and LastIndexOf (backward).
+func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forward bool) (int, error) {
+	off := int64(min(max(byteOffset, minSearchOffset), maxSearchOffset))
+	if nb, ok := value.(*Buffer); ok && nb != nil {
+		ndl, hay, release, err := acquirePair(op, nb, b, false)
+		if err != nil {
+			return -1, err
+		}
+		defer release()
+		return searchRaw(hay, ndl, off, enc, forward), nil
+	}
+	hay, err := b.acquire(op, false)
+	if err != nil {
+		return -1, err
+	}
+	defer b.release()
+	var one [1]byte
+	switch v := value.(type) {
+	case string:
+		e, err := encodingOrUTF8(string(enc))
+		if err != nil {
+			return -1, err
+		}
+		switch e {
+		case UTF16LE:
+			// Node drops an odd final byte of the haystack for string
+			// needles, before working out the start.
+			return searchUnits(hay[:len(hay)&^1], encodeString(UTF16LE, v), off, forward), nil
+		case UTF8:
+			return searchBytes(hay, utf8Needle(v), off, forward), nil
+		}
+		return searchBytes(hay, encodeString(e, v), off, forward), nil
+	case []byte:
+		return searchRaw(hay, v, off, enc, forward), nil
+	case int:
+		one[0] = byte(v)
+	case int8:
+		one[0] = byte(v)
+	case int16:
+		one[0] = byte(v)
+	case int32:
+		one[0] = byte(v)
+	case int64:
+		one[0] = byte(v)
+	case uint:
+		one[0] = byte(v)
+	case uint8:
+		one[0] = v
+	case uint16:
+		one[0] = byte(v)
+	case uint32:
+		one[0] = byte(v)
+	case uint64:
+		one[0] = byte(v)
+	case uintptr:
+		one[0] = byte(v)
+	case float64:
+		one[0] = needleByte(v)
+	default:
+		what := fmt.Sprintf("type %T", value)
+		if value == nil {
+			what = "nil"
+		} else if _, ok := value.(*Buffer); ok {
+			what = "nil *Buffer"
+		}
+		return -1, nodeError("ERR_INVALID_ARG_TYPE",
+			"The \"value\" argument must be a string, []byte, *Buffer, integer or float64. Received %s", what)
+	}
+	return searchBytes(hay, one[:], off, forward), nil
+}
+
+// needleByte is the byte Node searches for when the needle is the number f:
+// the low byte of ToUint32(f).
+func needleByte(f float64) byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	// Trunc and Mod are exact, so this is f's integer part modulo 256, in
+	// (-256, 256); the conversions take it modulo 256 again, as unsigned.
+	return byte(int(math.Mod(math.Trunc(f), 256)))
+}
+
+// searchRaw searches hay for the bytes ndl, as Node's indexOfBuffer does:
+// in 16-bit units if enc names utf16le, else byte by byte. An unknown enc
+// is ignored.
+func searchRaw(hay, ndl []byte, off int64, enc Encoding, forward bool) int {
+	if e, err := encodingOrUTF8(string(enc)); err != nil || e != UTF16LE {
+		return searchBytes(hay, ndl, off, forward)
+	}
+	start, done := searchStart(len(hay), len(ndl), off, forward)
+	if done {
+		return start
+	}
+	if len(hay) < 2 || len(ndl) < 2 {
+		return -1
+	}
+	// The units are the whole ones: an odd last byte of either side is not
+	// compared. On an odd-length hay Node returns len(hay)-1 when this
+	// finds nothing; we return -1 (see IndexOf).
+	return unitSearch(hay[:len(hay)&^1], ndl[:len(ndl)&^1], start, forward)
+}
+
+// searchUnits searches hay for ndl in 16-bit units, as Node's indexOfString
+// does for utf16le. len(hay) and len(ndl) are even.
+func searchUnits(hay, ndl []byte, off int64, forward bool) int {
+	start, done := searchStart(len(hay), len(ndl), off, forward)
+	if done {
+		return start
+	}
+	return unitSearch(hay, ndl, start, forward)
+}
+
+// searchBytes searches hay for ndl byte by byte.
+func searchBytes(hay, ndl []byte, off int64, forward bool) int {
+	start, done := searchStart(len(hay), len(ndl), off, forward)
+	if done {
+		return start
+	}
+	if forward {
+		if i := bytes.Index(hay[start:], ndl); i >= 0 {
+			return start + i
+		}
+		return -1
+	}
+	return bytes.LastIndex(hay[:min(start, len(hay)-len(ndl))+len(ndl)], ndl)
+}
+
+// searchStart applies Node's IndexOfOffset and the checks that follow it
+// for an n-byte needle in an l-byte haystack. It returns where the search
+// begins and false, or the answer and true when no search is needed: the
+// start itself for an empty needle, -1 when no match can exist.
+func searchStart(l, n int, off int64, forward bool) (int, bool) {
+	L, N := int64(l), int64(n)
+	var start int64
+	switch {
+	case off < 0 && off+L >= 0:
+		start = L + off
+	case off < 0 && (forward || N == 0):
+		start = 0
+	case off < 0:
+		start = -1
+	case off+N <= L:
+		start = off
+	case N == 0:
+		start = L
+	case forward:
+		start = -1
+	default:
+		start = L - 1
+	}
+	switch {
+	case N == 0:
+		return int(start), true
+	case L == 0, start < 0, N > L, forward && start+N > L:
+		return -1, true
+	}
+	return int(start), false
+}
+
+// unitSearch finds ndl in hay at even offsets only, starting from the unit
+// that holds byte start: forward the first match at or after it, backward
+// the last at or before it. len(hay) and len(ndl) are even, ndl is not
+// empty and not longer than hay.
+//
+// The byte search does the work; a match it finds at an odd offset is
+// skipped. Text can hold many of those (U+6100 is 00 61, which occurs
+// wherever an ASCII 'a' follows in UTF-16), so after one the next oddRun
+// units are compared directly instead of paying a call per odd match.
+func unitSearch(hay, ndl []byte, start int, forward bool) int {
+	n := len(ndl)
+	at := func(i int) bool {
+		return hay[i] == ndl[0] && hay[i+1] == ndl[1] && bytes.Equal(hay[i+2:i+n], ndl[2:])
+	}
+	from := start &^ 1
+	if forward {
+		for i := from; i+n <= len(hay); {
+			j := bytes.Index(hay[i:], ndl)
+			if j < 0 {
+				return -1
+			}
+			if i += j; i&1 == 0 {
+				return i
+			}
+			k := i + 1
+			for stop := min(k+2*oddRun, len(hay)-n+1); k < stop; k += 2 {
+				if at(k) {
+					return k
+				}
+			}
+			i = k
+		}
+		return -1
+	}
+	end := min(from, len(hay)-n) + n // matches begin at or before end-n
+	for {
+		j := bytes.LastIndex(hay[:end], ndl)
+		if j&1 == 0 || j < 0 {
+			return j
+		}
+		i := j - 1
+		for stop := max(i-2*oddRun, -1); i > stop; i -= 2 {
+			if at(i) {
+				return i
+			}
+		}
+		if i < 0 {
+			return -1
+		}
+		end = i + n
+	}
+}
+
+// oddRun is how many units unitSearch compares one by one after a match
+// at an odd offset.
+const oddRun = 32
+
+// utf8Needle returns the bytes Node searches for when the needle is the JS
+// string that s stands for and the encoding is utf8. Node encodes it with
+// V8's String::Utf8Value, which keeps a lone surrogate as its three-byte
+// (WTF-8) sequence where Buffer.from would write U+FFFD.
+func utf8Needle(s string) []byte {
+	if utf8.ValidString(s) {
+		// No surrogates and no replacements: the needle is s itself,
+		// which the search only reads.
+		return unsafe.Slice(unsafe.StringData(s), len(s))
+	}
+	dst := make([]byte, 0, len(s)+len(s)/2)
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, size := decodeJS(s, i)
+		i += size
+		if 0xD800 <= r && r <= 0xDBFF && i < len(s) {
+			if r2, size2 := decodeJS(s, i); 0xDC00 <= r2 && r2 <= 0xDFFF {
+				r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
+				i += size2
+			}
+		}
+		if 0xD800 <= r && r <= 0xDFFF {
+			dst = append(dst, 0xE0|byte(r>>12), 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F)
+			continue
+		}
+		dst = utf8.AppendRune(dst, r)
+	}
+	return dst
+}
