@@ -43,7 +43,7 @@ test-nocgo:
 # (make test runs 20,000).
 NODE_CASES ?= 1000000
 test-node-long:
-	IPCBUF_NODE_CASES=$(NODE_CASES) $(GO) test -count=1 -v -run '^TestNodeDifferential$$' . | grep -v '^=== RUN'
+	IPCBUF_NODE_CASES=$(NODE_CASES) $(GO) test -count=1 -v -run '^TestNodeDifferential$$' .
 
 # Every fuzz target in the package, each for FUZZTIME.
 FUZZTIME ?= 30s

@@ -72,28 +72,6 @@ func ctorInt(r *rand.Rand) (goValue any, jsValue int) {
 	return v, v
 }
 
-// ctorFloat returns a float64: fractions, negatives, the edges of a byte,
-// huge values, -0, NaN and the infinities.
-func ctorFloat(r *rand.Rand) float64 {
-	switch r.Intn(8) {
-	case 0:
-		return math.NaN()
-	case 1:
-		return math.Inf(1 - 2*r.Intn(2))
-	case 2:
-		return math.Copysign(0, -1)
-	case 3:
-		return (r.Float64() - 0.5) * 1e20
-	case 4:
-		return float64(r.Intn(2000)-1000) + []float64{0.5, -0.5, 0.25, 0.999, 1e-9}[r.Intn(5)]
-	case 5:
-		return (r.Float64() - 0.5) * 1e300
-	case 6:
-		return float64(int64(r.Intn(1<<20)-(1<<19)) << r.Intn(40))
-	}
-	return (r.Float64() - 0.5) * 600
-}
-
 // ctorList returns up to six byte strings for concat, short ones mostly.
 func ctorList(r *rand.Rand) [][]byte {
 	list := make([][]byte, r.Intn(7))
@@ -119,12 +97,12 @@ func ctorNumberText(r *rand.Rand) string {
 		// Past 2^53, and past 2^64: rounded as a float64 before ToUint8.
 		return strconv.FormatUint(r.Uint64(), 10) + strings.Repeat("0", r.Intn(3)*r.Intn(12))
 	case 3:
-		if f := ctorFloat(r); !math.IsNaN(f) && !math.IsInf(f, 0) {
+		if f := randFloat(r); !math.IsNaN(f) && !math.IsInf(f, 0) {
 			return strconv.FormatFloat(f, 'g', -1, 64)
 		}
 		return "-0"
 	case 4:
-		if f := ctorFloat(r); !math.IsNaN(f) && !math.IsInf(f, 0) {
+		if f := randFloat(r); !math.IsNaN(f) && !math.IsInf(f, 0) {
 			return strconv.FormatFloat(f, 'e', r.Intn(20), 64)
 		}
 		return "1e999"
@@ -219,7 +197,7 @@ func init() {
 			v, jsV := ctorInt(r)
 			fill, c.args = v, args(jsV)
 		default:
-			f := ctorFloat(r)
+			f := randFloat(r)
 			fill, c.args = f, args(f)
 		}
 		c.goCall = func(_ *Buffer, _ []*Buffer) (any, error) {

@@ -1,7 +1,6 @@
 package ipcbuf
 
 import (
-	"math"
 	"math/rand"
 )
 
@@ -33,28 +32,6 @@ func cfFillOffset(r *rand.Rand, n int) int {
 		return cfBigIndex(r, n)
 	}
 	return randIndex(r, n)
-}
-
-// cfFloat returns a float64 fill value: fractions, negatives, the edges of
-// a byte, huge values, NaN and the infinities.
-func cfFloat(r *rand.Rand) float64 {
-	switch r.Intn(8) {
-	case 0:
-		return math.NaN()
-	case 1:
-		return math.Inf(1 - 2*r.Intn(2))
-	case 2:
-		return math.Copysign(0, -1)
-	case 3:
-		return (r.Float64() - 0.5) * 1e20
-	case 4:
-		return float64(r.Intn(2000)-1000) + []float64{0.5, -0.5, 0.25, 0.999, 1e-9}[r.Intn(5)]
-	case 5:
-		return (r.Float64() - 0.5) * 1e300
-	case 6:
-		return float64(int64(r.Intn(1<<20)-(1<<19)) << r.Intn(40))
-	}
-	return (r.Float64() - 0.5) * 600
 }
 
 // cfInt returns an integer fill value that JS holds exactly (|v| < 2^53).
@@ -156,7 +133,7 @@ func init() {
 				return nil, b.Fill(v, offset, end, Encoding(enc))
 			}
 		default: // a float64
-			f := cfFloat(r)
+			f := randFloat(r)
 			c.args = args(f)
 			c.goCall = func(b *Buffer, _ []*Buffer) (any, error) {
 				return nil, b.Fill(f, offset, end, Encoding(enc))

@@ -1,6 +1,9 @@
 package ipcbuf
 
-import "math/rand"
+import (
+	"math"
+	"math/rand"
+)
 
 // Generators for the differential test of toString and write.
 
@@ -37,6 +40,28 @@ func randIndex(r *rand.Rand, n int) int {
 		return n + 1 + r.Intn(3)
 	}
 	return r.Intn(n + 1)
+}
+
+// randFloat returns a float64 argument: fractions, negatives, the edges of
+// a byte, huge values, NaN and the infinities.
+func randFloat(r *rand.Rand) float64 {
+	switch r.Intn(8) {
+	case 0:
+		return math.NaN()
+	case 1:
+		return math.Inf(1 - 2*r.Intn(2))
+	case 2:
+		return math.Copysign(0, -1)
+	case 3:
+		return (r.Float64() - 0.5) * 1e20
+	case 4:
+		return float64(r.Intn(2000)-1000) + []float64{0.5, -0.5, 0.25, 0.999, 1e-9}[r.Intn(5)]
+	case 5:
+		return (r.Float64() - 0.5) * 1e300
+	case 6:
+		return float64(int64(r.Intn(1<<20)-(1<<19)) << r.Intn(40))
+	}
+	return (r.Float64() - 0.5) * 600
 }
 
 func init() {

@@ -105,12 +105,7 @@ func (b *Buffer) Compare(target *Buffer) (int, error) {
 	if target == nil {
 		return 0, b.compareNilArg("compare", "target")
 	}
-	s, t, release, err := acquirePair("compare", b, target, false)
-	if err != nil {
-		return 0, err
-	}
-	defer release()
-	return bytes.Compare(s, t), nil
+	return b.CompareRange(target, 0, target.Len(), 0, b.Len())
 }
 
 // CompareRange compares b's bytes from sourceStart to sourceEnd with
