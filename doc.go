@@ -1,0 +1,107 @@
+// Package ipcbuf gives Go programs byte buffers with the behaviour of
+// Node.js's Buffer whose bytes can live outside the process, so that two
+// processes share them with no copy and no system call per access.
+//
+// A Buffer's memory is one of four kinds:
+//
+//   - KindMemory: this process's memory (Alloc).
+//   - KindPOSIX: a POSIX shared memory object, memory only (OpenShm).
+//   - KindFile: a file mapped into memory: its bytes are there at open and
+//     writes reach the file (OpenFile).
+//   - KindSysV: a System V shared memory segment named by a numeric key
+//     (OpenSysV).
+//
+// Open takes the original node-ipcbuffer's one-line target instead: "*name"
+// is POSIX shared memory, a number ("4660" or "0x1234") is a System V key, and
+// any other string is a file path.
+//
+// # Sizes
+//
+// Opening never shrinks or overwrites existing data. A size larger than the
+// existing object grows it (System V segments cannot grow: that is an
+// error); a smaller one maps only that many bytes; size 0 attaches to an
+// existing object at its current size and fails with an error matching
+// fs.ErrNotExist when there is none. New POSIX and file space is reserved
+// when it is created (posix_fallocate), so a full file system fails at open
+// with ENOSPC instead of killing the process with SIGBUS later.
+//
+// # Lifetime
+//
+// Close syncs and unmaps a buffer; a buffer that becomes unreachable without
+// Close is synced and unmapped by a runtime cleanup. Neither removes the named
+// object: POSIX objects and System V segments stay until Remove (or a
+// reboot), files stay on disk. Buffers made by Slice share their parent's
+// memory and keep it mapped while they are reachable; closing any of them
+// closes the memory for all.
+//
+// # Concurrency
+//
+// A Buffer's methods may be called from many goroutines at once, Close
+// included; a method that races with Close either completes or returns an
+// error matching fs.ErrClosed. Concurrent writes to the same bytes are, as
+// with any shared memory, not ordered by ipcbuf: use your own
+// synchronisation.
+//
+// # Build tags
+//
+// The tags ipcbuf_noposix and ipcbuf_nosysv leave the POSIX and System V
+// backends out of a build (for systems that lack them); without cgo only
+// memory buffers exist. The missing kinds fail with an error matching
+// errors.ErrUnsupported that names the reason.
+//
+// # Node.js Buffer
+//
+// A Buffer has the methods of Node 20's Buffer under their Node names in Go
+// casing (Node's readUInt8 is ReadUint8, its alias readUint8 too), with the
+// same bytes, strings, results and errors: where Node throws, the Go method
+// returns an *Error whose Code is Node's err.code, and the buffer is left
+// unchanged. A differential test checks this against the real Node on every
+// kind of buffer. The kind of a buffer makes no difference to its methods.
+//
+// Strings: Node's strings are UTF-16, a Go string is bytes. The rule that
+// maps one to the other is given at Encoding; in short, a Go string is read
+// as UTF-8, a lone surrogate is written as its three-byte WTF-8 form (which
+// is what utf16le decoding produces, so round trips are exact), and other
+// invalid UTF-8 counts as U+FFFD.
+//
+// Where Go cannot say what Node says, ipcbuf takes the Go idiom:
+//
+//   - No undefined and no optional arguments: every argument is given, and
+//     the method documents the values that mean Node's defaults. An encoding
+//     of "" means utf8 (where Node's toString("") throws).
+//     buf.toString() is b.ToString("", 0, b.Len()); buf.write(s) is
+//     b.Write(s, 0, ""), and the four-argument write is WriteLength;
+//     buf.fill(v) is b.Fill(v, 0, b.Len(), ""); buf.copy(t) is
+//     b.Copy(t, 0, 0, b.Len()); buf.indexOf(v) is b.IndexOf(v, 0, "") and
+//     buf.lastIndexOf(v) is b.LastIndexOf(v, b.Len(), ""); buf.compare(t)
+//     is Compare and the ranged form CompareRange; Buffer.concat(list) is
+//     Concat and Buffer.concat(list, n) is ConcatLength; buf.subarray and
+//     buf.slice are Slice (and Subarray).
+//   - Typed arguments: offsets and lengths are ints, so Node's
+//     ERR_INVALID_ARG_TYPE for a non-number and "It must be an integer"
+//     cannot happen. Integer writers take an int64, so Node's range checks
+//     (WriteUint8(256, 0) is ERR_OUT_OF_RANGE) still apply; the BigInt
+//     writers take int64 and uint64, whose ranges are exactly Node's, so
+//     they never fail on the value. ReadFloatLE/BE return a float32, which
+//     widens to exactly Node's Number. Error messages print the exact Go
+//     value where Node prints the double it received.
+//   - Values of several types: Fill, AllocFill, IndexOf, LastIndexOf and
+//     Includes take a string, a []byte, a *Buffer, any Go integer type or a
+//     float64 (Node's number, with Node's conversion to a byte). Anything
+//     else, bool and float32 included, is ERR_INVALID_ARG_TYPE. An integer
+//     fill value is taken mod 256 exactly, even beyond 2^53 where Node
+//     would first round it.
+//   - Closed and read-only buffers have no Node counterpart: every method
+//     reports fs.ErrClosed or ErrReadOnly before it looks at its arguments.
+//   - Two Node bugs are not copied: with a []byte or *Buffer needle and
+//     utf16le, on a buffer of odd length, Node's indexOf returns Len()-1 for
+//     no match (IndexOf returns -1), and Node's search results wrap negative
+//     past 2^31 (ipcbuf returns the offset).
+//   - Buffer.concat with a nil element is always ERR_INVALID_ARG_TYPE (Node
+//     gives that code only when a length is passed). String, the inspect
+//     form "<Buffer 68 69>", always shows at most 50 bytes.
+//   - Not ported: the TypedArray methods a Buffer inherits (at, map, sort,
+//     …), for which Go has Bytes and View; allocUnsafe (Alloc always zeroes);
+//     Buffer.from(arrayBuffer), whose sharing Slice gives; transcode,
+//     isUtf8, atob and btoa.
+package ipcbuf
