@@ -5,7 +5,7 @@ GO      ?= go
 CC      ?= gcc
 TAGSETS := ipcbuf_noposix ipcbuf_nosysv ipcbuf_noposix,ipcbuf_nosysv
 
-.PHONY: all demo test test-race test-tags test-nocgo test-node-long fuzz vet cshim-check clean
+.PHONY: all demo test test-race test-tags test-nocgo test-node-long test-soak test-sanitize fuzz vet cshim-check clean
 
 all: test
 
@@ -52,6 +52,16 @@ fuzz:
 		echo "fuzz $$f for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) . ; \
 	done
+
+# The reliability tests at full size: 100,000 open/close/remove cycles and
+# many SIGKILL rounds (make test runs short versions).
+test-soak:
+	IPCBUF_SOAK=1 $(GO) test -count=1 -v -run '^Test(Soak|Leak|Durab)' . | grep -v '^=== RUN'
+
+# The C shim under AddressSanitizer, UndefinedBehaviorSanitizer and
+# valgrind; the Go tests with cgocheck2 and checkfinalizers.
+test-sanitize:
+	sh cshim/testdata/sanitize.sh
 
 clean:
 	$(GO) clean -testcache

@@ -78,9 +78,18 @@ func leftovers() []string {
 	return left
 }
 
-// runChild is the second process of the cross-process tests: it opens
-// target by name, expects "ping from parent" at 0, and answers at 64.
+// childRoles are the roles a child process can play, by name, besides
+// "answer"; other test files add theirs in init. A role gets the target
+// from the environment and returns the exit status.
+var childRoles = map[string]func(target string) int{}
+
+// runChild is the second process of the cross-process tests. In the role
+// "answer" it opens target by name, expects "ping from parent" at 0, and
+// answers at 64.
 func runChild(role, target string) int {
+	if f, ok := childRoles[role]; ok {
+		return f(target)
+	}
 	switch role {
 	case "answer":
 		b, err := ipcbuf.Open(target, 0, ipcbuf.OpenOnly())
@@ -105,13 +114,19 @@ func runChild(role, target string) int {
 	return 2
 }
 
+// childCommand returns a command that runs the test binary as a child in
+// role, with target in its environment.
+func childCommand(role, target string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+role, childTargetEnv+"="+target)
+	return cmd
+}
+
 // startChild runs the test binary as a child with a role, and returns its
 // output.
 func startChild(t *testing.T, role, target string) string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+role, childTargetEnv+"="+target)
-	out, err := cmd.CombinedOutput()
+	out, err := childCommand(role, target).CombinedOutput()
 	if err != nil {
 		t.Fatalf("child %s %s: %v\n%s", role, target, err, out)
 	}
