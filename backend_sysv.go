@@ -74,7 +74,8 @@ func attachSysV(id int, target string, size int, o options) (*Buffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &region{addr: addr, size: real, sysvID: id, unmap: func(r *region) error { return cshim.Shmdt(r.addr) }}
+	r := &region{addr: addr, size: real, sysvID: id, reserve: reserveRegion,
+		unmap: func(r *region) error { return cshim.Shmdt(r.addr) }}
 	return newMapped(KindSysV, target, r, n, o.readOnly), nil
 }
 

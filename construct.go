@@ -172,14 +172,23 @@ func concatInto(list []*Buffer, total int) (*Buffer, error) {
 	dst := make([]byte, total)
 	pos := 0
 	for _, b := range list {
-		mem, err := b.acquire("concat", false)
+		n, err := b.copyOut(dst[pos:])
 		if err != nil {
 			return nil, err
 		}
-		pos += copy(dst[pos:], mem)
-		b.release()
+		pos += n
 	}
 	return newMemory(dst), nil
+}
+
+// copyOut copies b's bytes into p, as concat does, under b's lease.
+func (b *Buffer) copyOut(p []byte) (n int, err error) {
+	mem, l, err := b.acquire("concat", false)
+	if err != nil {
+		return 0, err
+	}
+	defer l.release(&err)
+	return copy(p, mem), nil
 }
 
 // notABuffer is Node's error for an element of concat's list that is not a

@@ -33,21 +33,21 @@ import (
 // A nil target gives an *Error with Code "ERR_INVALID_ARG_TYPE"; a
 // read-only target gives an error matching ErrReadOnly and a closed b or
 // target one matching fs.ErrClosed. On any error nothing is written.
-func (b *Buffer) Copy(target *Buffer, targetStart, sourceStart, sourceEnd int) (int, error) {
+func (b *Buffer) Copy(target *Buffer, targetStart, sourceStart, sourceEnd int) (n int, err error) {
 	const op = "copy"
 	if target == nil || target.m == nil {
-		if _, err := b.acquire(op, false); err != nil {
+		if err := b.lock(op, false); err != nil {
 			return 0, err
 		}
-		b.release()
+		b.m.mu.RUnlock()
 		return 0, nodeError("ERR_INVALID_ARG_TYPE",
 			"The \"target\" argument must be a *Buffer. Received %s", describeArg(target))
 	}
-	src, dst, release, err := acquirePair(op, b, target, true)
+	src, dst, l, err := acquirePair(op, b, target, true)
 	if err != nil {
 		return 0, err
 	}
-	defer release()
+	defer l.release(&err)
 	switch {
 	case targetStart < 0:
 		return 0, copyfillRangeError("targetStart", ">= 0", targetStart)
@@ -100,24 +100,25 @@ func (b *Buffer) Copy(target *Buffer, targetStart, sourceStart, sourceEnd int) (
 //
 // Filling is fast for any pattern: Fill writes the pattern once and then
 // copies what it has written in ever larger blocks.
-func (b *Buffer) Fill(value any, offset, end int, enc Encoding) error {
+func (b *Buffer) Fill(value any, offset, end int, enc Encoding) (err error) {
 	const op = "fill"
 	v, verr := classifyFill(value)
 	if v.kind == fillBuffer {
 		// Read the pattern and write b under one acquisition, which also
 		// copes with the two sharing a mapping.
-		pat, mem, release, err := acquirePair(op, v.buf, b, true)
-		if err != nil {
+		var pat, mem []byte
+		var l lease
+		if pat, mem, l, err = acquirePair(op, v.buf, b, true); err != nil {
 			return err
 		}
-		defer release()
+		defer l.release(&err)
 		return fillBytes(mem, pat, offset, end)
 	}
-	mem, err := b.acquire(op, true)
+	mem, l, err := b.acquire(op, true)
 	if err != nil {
 		return err
 	}
-	defer b.release()
+	defer l.release(&err)
 	if verr != nil {
 		return verr
 	}
@@ -362,12 +363,12 @@ func (b *Buffer) Swap64() error { return b.swap("swap64", 8) }
 
 // swap reverses each size-byte unit of b, eight bytes at a time where it
 // can.
-func (b *Buffer) swap(op string, size int) error {
-	mem, err := b.acquire(op, true)
+func (b *Buffer) swap(op string, size int) (err error) {
+	mem, l, err := b.acquire(op, true)
 	if err != nil {
 		return err
 	}
-	defer b.release()
+	defer l.release(&err)
 	if len(mem)%size != 0 {
 		return nodeError("ERR_INVALID_BUFFER_SIZE", "Buffer size must be a multiple of %d-bits", 8*size)
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -81,26 +82,57 @@ type mapping struct {
 	name     string  // the target that opens it again; "" for memory
 	reg      *region // nil for memory buffers
 	cleanup  runtime.Cleanup
+	exposed  atomic.Bool // Bytes or View has handed out the memory itself
 }
 
 // region is memory mapped outside the Go heap. It holds no pointer to its
-// mapping, so the mapping's cleanup can take it as its argument.
+// mapping, so the mapping's cleanup can take it as its argument. mu orders
+// Close's changes to it before the cleanup's use of it.
 type region struct {
-	addr   unsafe.Pointer
-	size   int                 // bytes mapped at addr
-	flush  func(*region) error // writes the bytes back (msync); nil if nothing to do
-	unmap  func(*region) error // munmap or shmdt
-	sysvID int                 // the segment's identifier, for Remove; -1 otherwise
+	mu      sync.Mutex
+	reserve func(*region) error // swaps the memory for an inaccessible reservation; see retire
+	addr    unsafe.Pointer
+	size    int                 // bytes mapped at addr
+	flush   func(*region) error // writes the bytes back (msync); nil if nothing to do
+	unmap   func(*region) error // munmap or shmdt
+	sysvID  int                 // the segment's identifier, for Remove; -1 otherwise
 }
 
 // release flushes and unmaps r. It is called exactly once: by Close, or by
 // the cleanup when no view of the memory is reachable.
 func (r *region) release() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	var err error
 	if r.flush != nil {
 		err = r.flush(r)
 	}
 	return errors.Join(err, r.unmap(r))
+}
+
+// retire is Close's release for memory whose slices Bytes or View handed
+// out: such a slice may still be used after Close, and must then fault,
+// never reach whatever the kernel maps at the same address next. So retire
+// flushes r and replaces the mapping, in one mmap(MAP_FIXED), with an
+// inaccessible reservation of the same addresses that holds no memory and
+// no reference to the object; the cleanup unmaps the reservation when no
+// Buffer on the memory is reachable. It returns whether the cleanup is
+// still needed.
+func (r *region) retire() (needCleanup bool, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.flush != nil {
+		err = r.flush(r)
+		r.flush = nil
+	}
+	if r.reserve != nil && r.size > 0 {
+		if rerr := r.reserve(r); rerr == nil {
+			return true, err // r.reserve set r.unmap to release the reservation
+		}
+	}
+	err = errors.Join(err, r.unmap(r))
+	r.unmap = func(*region) error { return nil }
+	return false, err
 }
 
 // newMapped returns a Buffer over n bytes of the region r (n ≤ r.size) and
@@ -147,11 +179,12 @@ func (b *Buffer) ReadOnly() bool { return b.m.readOnly }
 // if another process truncates the file or object, touching the lost pages
 // raises SIGBUS.
 func (b *Buffer) Bytes() []byte {
-	mem, err := b.acquire("bytes", false)
+	mem, l, err := b.acquire("bytes", false)
 	if err != nil {
 		return nil
 	}
-	b.release()
+	b.m.exposed.Store(true)
+	l.release(nil)
 	return mem
 }
 
@@ -182,12 +215,12 @@ func clampRange(start, end, n int) (int, int) {
 
 // ReadAt reads len(p) bytes from b starting at byte off. It implements
 // io.ReaderAt: at the end of b it returns fewer bytes and io.EOF.
-func (b *Buffer) ReadAt(p []byte, off int64) (int, error) {
-	mem, err := b.acquire("read", false)
+func (b *Buffer) ReadAt(p []byte, off int64) (n int, err error) {
+	mem, l, err := b.acquire("read", false)
 	if err != nil {
 		return 0, err
 	}
-	defer b.release()
+	defer l.release(&err)
 	if off < 0 {
 		return 0, b.pathError("read", invalid("negative offset %d", off))
 	}
@@ -197,7 +230,7 @@ func (b *Buffer) ReadAt(p []byte, off int64) (int, error) {
 		}
 		return 0, io.EOF
 	}
-	n := copy(p, mem[off:])
+	n = copy(p, mem[off:])
 	if n < len(p) {
 		return n, io.EOF
 	}
@@ -207,12 +240,12 @@ func (b *Buffer) ReadAt(p []byte, off int64) (int, error) {
 // WriteAt writes p into b starting at byte off. It implements io.WriterAt.
 // A write that would run past the end of b writes nothing and returns an
 // error matching ErrBufferOutOfBounds: a buffer never grows.
-func (b *Buffer) WriteAt(p []byte, off int64) (int, error) {
-	mem, err := b.acquire("write", true)
+func (b *Buffer) WriteAt(p []byte, off int64) (n int, err error) {
+	mem, l, err := b.acquire("write", true)
 	if err != nil {
 		return 0, err
 	}
-	defer b.release()
+	defer l.release(&err)
 	if off < 0 || off > int64(len(mem)) || int64(len(p)) > int64(len(mem))-off {
 		return 0, nodeError("ERR_BUFFER_OUT_OF_BOUNDS",
 			"writing %d bytes at offset %d runs outside a %d-byte buffer", len(p), off, len(mem))
@@ -225,10 +258,11 @@ func (b *Buffer) WriteAt(p []byte, off int64) (int, error) {
 // before Sync returns is then on disk. It does nothing for memory and
 // System V buffers, and syncs the whole mapping when b is a Slice.
 func (b *Buffer) Sync() error {
-	if _, err := b.acquire("sync", false); err != nil {
+	_, l, err := b.acquire("sync", false)
+	if err != nil {
 		return err
 	}
-	defer b.release()
+	defer l.release(nil)
 	m := b.m
 	if m.reg == nil || m.reg.flush == nil {
 		return nil
@@ -255,8 +289,17 @@ func (b *Buffer) Close() error {
 	if m.reg == nil {
 		return nil
 	}
-	m.cleanup.Stop()
-	if err := m.reg.release(); err != nil {
+	var err error
+	if m.exposed.Load() {
+		var needCleanup bool
+		if needCleanup, err = m.reg.retire(); !needCleanup {
+			m.cleanup.Stop()
+		}
+	} else {
+		m.cleanup.Stop()
+		err = m.reg.release()
+	}
+	if err != nil {
 		return b.pathError("close", err)
 	}
 	return nil
@@ -279,57 +322,6 @@ func (b *Buffer) Remove() error {
 		return removeSysVID(b.m.name, b.m.reg.sysvID)
 	}
 	return fmt.Errorf("ipcbuf: a memory buffer has no named object to remove: %w", errors.ErrUnsupported)
-}
-
-// acquire returns b's bytes with the mapping's read lock held, so Close
-// cannot unmap them until release. It fails, holding nothing, if b is
-// closed, or if write is set and b is read-only. op names the method in
-// errors. Every method that touches the bytes goes through acquire (or
-// acquirePair).
-func (b *Buffer) acquire(op string, write bool) ([]byte, error) {
-	m := b.m
-	m.mu.RLock()
-	switch {
-	case m.closed:
-		m.mu.RUnlock()
-		return nil, b.closedError(op)
-	case write && m.readOnly:
-		m.mu.RUnlock()
-		return nil, b.pathError(op, ErrReadOnly)
-	}
-	return m.data[b.off : b.off+b.n : b.off+b.n], nil
-}
-
-// release undoes a successful acquire.
-func (b *Buffer) release() { b.m.mu.RUnlock() }
-
-// acquirePair acquires src for reading and dst (for writing if write is
-// set) and returns a function that releases both. Two buffers on one
-// mapping take its lock once: a second RLock could deadlock behind a
-// waiting Close. Two mappings are locked in a fixed order for the same
-// reason.
-func acquirePair(op string, src, dst *Buffer, write bool) (s, d []byte, release func(), err error) {
-	if src.m == dst.m {
-		if d, err = dst.acquire(op, write); err != nil {
-			return nil, nil, nil, err
-		}
-		m := src.m
-		return m.data[src.off : src.off+src.n : src.off+src.n], d, dst.release, nil
-	}
-	first, second := src, dst
-	if uintptr(unsafe.Pointer(dst.m)) < uintptr(unsafe.Pointer(src.m)) {
-		first, second = dst, src
-	}
-	if _, err = first.acquire(op, write && first == dst); err != nil {
-		return nil, nil, nil, err
-	}
-	if _, err = second.acquire(op, write && second == dst); err != nil {
-		first.release()
-		return nil, nil, nil, err
-	}
-	s = src.m.data[src.off : src.off+src.n : src.off+src.n]
-	d = dst.m.data[dst.off : dst.off+dst.n : dst.off+dst.n]
-	return s, d, func() { second.release(); first.release() }, nil
 }
 
 // ErrReadOnly is returned, wrapped in an *fs.PathError, by methods that

@@ -32,18 +32,18 @@ const (
 // null, as JSON.stringify(null) and encoding/json do. A closed buffer is an
 // error matching fs.ErrClosed. Unlike Node, whose strings stop at about
 // 2^29 characters, ToJSON has no limit short of memory.
-func (b *Buffer) ToJSON() ([]byte, error) {
+func (b *Buffer) ToJSON() (_ []byte, err error) {
 	if b == nil {
 		return []byte("null"), nil
 	}
 	if err := unusableBuffer(b, "toJSON"); err != nil {
 		return nil, err
 	}
-	mem, err := b.acquire("toJSON", false)
+	mem, l, err := b.acquire("toJSON", false)
 	if err != nil {
 		return nil, err
 	}
-	defer b.release()
+	defer l.release(&err)
 	size := len(jsonPrefix) + len(jsonSuffix) + max(len(mem)-1, 0) // the commas
 	for _, c := range mem {
 		size += len(decimalByte[c])
@@ -370,7 +370,8 @@ const inspectMaxBytes = 50
 // byte" or " ... N more bytes" before the '>'. Whatever b's kind it says
 // "Buffer", as Node prints the constructor's name. It never fails: a closed
 // buffer prints "<Buffer closed>", a zero Buffer "<Buffer zero value>" and a
-// nil *Buffer "<nil>", as fmt prints nil pointers.
+// nil *Buffer "<nil>", as fmt prints nil pointers; a buffer whose memory
+// another process truncated away prints "<Buffer fault>".
 func (b *Buffer) String() string {
 	if b == nil {
 		return "<nil>"
@@ -378,11 +379,23 @@ func (b *Buffer) String() string {
 	if b.m == nil {
 		return "<Buffer zero value>"
 	}
-	mem, err := b.acquire("inspect", false)
-	if err != nil {
+	s, err := b.inspect()
+	switch {
+	case errors.Is(err, ErrFault):
+		return "<Buffer fault>"
+	case err != nil:
 		return "<Buffer closed>"
 	}
-	defer b.release()
+	return s
+}
+
+// inspect is String for a usable buffer.
+func (b *Buffer) inspect() (_ string, err error) {
+	mem, l, err := b.acquire("inspect", false)
+	if err != nil {
+		return "", err
+	}
+	defer l.release(&err)
 	const digits = "0123456789abcdef"
 	shown := min(len(mem), inspectMaxBytes)
 	out := make([]byte, 0, len("<Buffer >")+3*shown+len(" ... 4294967296 more bytes"))
@@ -399,5 +412,5 @@ func (b *Buffer) String() string {
 			out = append(out, 's')
 		}
 	}
-	return string(append(out, '>'))
+	return string(append(out, '>')), nil
 }

@@ -84,7 +84,7 @@ func mapFD(obj fdObject, fd, size int, o options, created bool) (*Buffer, error)
 			return nil, err
 		}
 	}
-	r := &region{flush: msyncRegion, unmap: munmapRegion, sysvID: -1}
+	r := &region{flush: msyncRegion, unmap: munmapRegion, reserve: reserveRegion, sysvID: -1}
 	if n > 0 {
 		if r.addr, err = cshim.Mmap(fd, int(n), !o.readOnly); err != nil {
 			return nil, err
@@ -99,6 +99,17 @@ func mapFD(obj fdObject, fd, size int, o options, created bool) (*Buffer, error)
 
 func msyncRegion(r *region) error  { return cshim.Msync(r.addr, r.size) }
 func munmapRegion(r *region) error { return cshim.Munmap(r.addr, r.size) }
+
+// reserveRegion swaps r's mapping for an inaccessible reservation of the
+// same addresses (see region.retire), which munmap then releases. It
+// serves every kind: MAP_FIXED detaches a System V segment as shmdt does.
+func reserveRegion(r *region) error {
+	if err := cshim.Reserve(r.addr, r.size); err != nil {
+		return err
+	}
+	r.unmap = munmapRegion
+	return nil
+}
 
 // OpenFile maps the file at path into memory, shared: the file's bytes are
 // in the buffer at open, and writes to the buffer reach the file (on disk by

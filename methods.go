@@ -10,12 +10,12 @@ package ipcbuf
 // the buffer means its length, and an empty range gives "" without looking
 // at enc. enc "" means utf8. See the package documentation for how decoded
 // text becomes a Go string.
-func (b *Buffer) ToString(enc Encoding, start, end int) (string, error) {
-	mem, err := b.acquire("toString", false)
+func (b *Buffer) ToString(enc Encoding, start, end int) (_ string, err error) {
+	mem, l, err := b.acquire("toString", false)
 	if err != nil {
 		return "", err
 	}
-	defer b.release()
+	defer l.release(&err)
 	start, end = max(start, 0), min(end, len(mem))
 	if end <= start {
 		return "", nil
@@ -39,12 +39,12 @@ func (b *Buffer) Write(s string, offset int, enc Encoding) (int, error) {
 // WriteLength is Write with Node's length argument: it writes at most
 // length bytes, which must be from 0 to b.Len() (and is then cut to the
 // space after offset), as buf.write(s, offset, length, enc) does.
-func (b *Buffer) WriteLength(s string, offset, length int, enc Encoding) (int, error) {
-	mem, err := b.acquire("write", true)
+func (b *Buffer) WriteLength(s string, offset, length int, enc Encoding) (_ int, err error) {
+	mem, l, err := b.acquire("write", true)
 	if err != nil {
 		return 0, err
 	}
-	defer b.release()
+	defer l.release(&err)
 	if offset < 0 || offset > len(mem) {
 		return 0, outOfRange("offset", offset, 0, len(mem))
 	}

@@ -38,12 +38,12 @@ const (
 // readNum is the body of every reader: it returns the width bytes at
 // offset as an unsigned integer, sign-extended to 64 bits if f has
 // numSigned.
-func (b *Buffer) readNum(op string, offset, width int, f numFlags) (uint64, error) {
-	mem, err := b.acquire(op, false)
+func (b *Buffer) readNum(op string, offset, width int, f numFlags) (_ uint64, err error) {
+	mem, l, err := b.acquire(op, false)
 	if err != nil {
 		return 0, err
 	}
-	defer b.release()
+	defer l.release(&err)
 	if err := checkNumeric(len(mem), offset, width, 0, f); err != nil {
 		return 0, err
 	}
@@ -53,12 +53,12 @@ func (b *Buffer) readNum(op string, offset, width int, f numFlags) (uint64, erro
 // writeNum is the body of every writer: it stores the low width bytes of v
 // at offset and returns offset+width. For the integer writers v is the
 // int64 value's bits, which checkNumeric range-checks.
-func (b *Buffer) writeNum(op string, v uint64, offset, width int, f numFlags) (int, error) {
-	mem, err := b.acquire(op, true)
+func (b *Buffer) writeNum(op string, v uint64, offset, width int, f numFlags) (_ int, err error) {
+	mem, l, err := b.acquire(op, true)
 	if err != nil {
 		return 0, err
 	}
-	defer b.release()
+	defer l.release(&err)
 	if err := checkNumeric(len(mem), offset, width, int64(v), f); err != nil {
 		return 0, err
 	}

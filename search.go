@@ -83,15 +83,15 @@ func (b *Buffer) Includes(value any, byteOffset int, enc Encoding) (bool, error)
 // buf.equals(other) does. other may be b itself or share its memory. A nil
 // other is an *Error with Code "ERR_INVALID_ARG_TYPE", where Node throws for
 // a value that is not a Uint8Array.
-func (b *Buffer) Equals(other *Buffer) (bool, error) {
+func (b *Buffer) Equals(other *Buffer) (_ bool, err error) {
 	if other == nil {
 		return false, b.compareNilArg("equals", "otherBuffer")
 	}
-	s, o, release, err := acquirePair("equals", b, other, false)
+	s, o, l, err := acquirePair("equals", b, other, false)
 	if err != nil {
 		return false, err
 	}
-	defer release()
+	defer l.release(&err)
 	return bytes.Equal(s, o), nil
 }
 
@@ -122,15 +122,15 @@ func (b *Buffer) Compare(target *Buffer) (int, error) {
 // Go has no undefined: Node's defaults are 0, target.Len(), 0 and b.Len(),
 // and Compare is the call with all four. target may be b itself or share
 // its memory; a nil target is an *Error with Code "ERR_INVALID_ARG_TYPE".
-func (b *Buffer) CompareRange(target *Buffer, targetStart, targetEnd, sourceStart, sourceEnd int) (int, error) {
+func (b *Buffer) CompareRange(target *Buffer, targetStart, targetEnd, sourceStart, sourceEnd int) (_ int, err error) {
 	if target == nil {
 		return 0, b.compareNilArg("compare", "target")
 	}
-	s, t, release, err := acquirePair("compare", b, target, false)
+	s, t, l, err := acquirePair("compare", b, target, false)
 	if err != nil {
 		return 0, err
 	}
-	defer release()
+	defer l.release(&err)
 	switch {
 	case targetStart < 0 || int64(targetStart) > maxCompareOffset:
 		return 0, compareRangeError("targetStart", targetStart, maxCompareOffset)
@@ -159,18 +159,18 @@ func (b *Buffer) CompareRange(target *Buffer, targetStart, targetEnd, sourceStar
 // and b may be the same buffer or share memory. A nil a or b is an *Error
 // with Code "ERR_INVALID_ARG_TYPE", reported before either buffer is looked
 // at.
-func Compare(a, b *Buffer) (int, error) {
+func Compare(a, b *Buffer) (_ int, err error) {
 	switch {
 	case a == nil:
 		return 0, compareNilError("buf1")
 	case b == nil:
 		return 0, compareNilError("buf2")
 	}
-	s, t, release, err := acquirePair("compare", a, b, false)
+	s, t, l, err := acquirePair("compare", a, b, false)
 	if err != nil {
 		return 0, err
 	}
-	defer release()
+	defer l.release(&err)
 	return bytes.Compare(s, t), nil
 }
 
@@ -185,10 +185,10 @@ func compareRangeError(name string, got int, hi int64) error {
 // compareNilArg reports a nil *Buffer argument named name, unless b is
 // closed: a closed buffer is reported first, as by every method.
 func (b *Buffer) compareNilArg(op, name string) error {
-	if _, err := b.acquire(op, false); err != nil {
+	if err := b.lock(op, false); err != nil {
 		return err
 	}
-	b.release()
+	b.m.mu.RUnlock()
 	return compareNilError(name)
 }
 
@@ -204,21 +204,22 @@ const (
 )
 
 // search is IndexOf (forward) and LastIndexOf (backward).
-func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forward bool) (int, error) {
+func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forward bool) (_ int, err error) {
 	off := int64(min(max(byteOffset, minSearchOffset), maxSearchOffset))
 	if nb, ok := value.(*Buffer); ok && nb != nil {
-		ndl, hay, release, err := acquirePair(op, nb, b, false)
-		if err != nil {
+		var ndl, hay []byte
+		var l lease
+		if ndl, hay, l, err = acquirePair(op, nb, b, false); err != nil {
 			return -1, err
 		}
-		defer release()
+		defer l.release(&err)
 		return searchRaw(hay, ndl, off, enc, forward), nil
 	}
-	hay, err := b.acquire(op, false)
+	hay, l, err := b.acquire(op, false)
 	if err != nil {
 		return -1, err
 	}
-	defer b.release()
+	defer l.release(&err)
 	var one [1]byte
 	switch v := value.(type) {
 	case string:

@@ -44,11 +44,12 @@ func View[T Number](b *Buffer) ([]T, error) {
 	if b == nil || b.m == nil {
 		return nil, nodeError("ERR_INVALID_ARG_TYPE", "View needs a *Buffer from Alloc, Open or Slice. Received %s", describeArg(b))
 	}
-	mem, err := b.acquire("view", false)
+	mem, l, err := b.acquire("view", false)
 	if err != nil {
 		return nil, err
 	}
-	defer b.release()
+	defer l.release(nil)
+	b.m.exposed.Store(true) // Close must now keep the addresses reserved
 	name := reflect.TypeFor[T]().String()
 	if len(mem)%size != 0 {
 		return nil, nodeError("ERR_INVALID_BUFFER_SIZE",

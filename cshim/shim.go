@@ -128,6 +128,16 @@ func Munmap(p unsafe.Pointer, n int) error {
 	return nil
 }
 
+// Reserve replaces the n mapped bytes at p, in one step, with address
+// space that holds no memory and faults on any access. The object they
+// mapped is released; the addresses stay taken until Munmap.
+func Reserve(p unsafe.Pointer, n int) error {
+	if r, err := C.ipcbuf_reserve(p, C.size_t(n)); r != 0 {
+		return err
+	}
+	return nil
+}
+
 // Msync writes n mapped bytes at p back to their file and waits (MS_SYNC).
 func Msync(p unsafe.Pointer, n int) error {
 	if r, err := C.ipcbuf_msync(p, C.size_t(n)); r != 0 {

@@ -83,6 +83,14 @@ int ipcbuf_msync(void *addr, size_t len)
 	return msync(addr, len, MS_SYNC);
 }
 
+int ipcbuf_reserve(void *addr, size_t len)
+{
+	void *p = mmap(addr, len, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? -1 : 0;
+}
+
 #ifdef IPCBUF_POSIX
 int ipcbuf_shm_open(const char *name, int flags, unsigned mode)
 {

@@ -27,6 +27,9 @@ int ipcbuf_unlink(const char *path);
 void *ipcbuf_mmap(size_t len, int writable, int fd);
 int ipcbuf_munmap(void *addr, size_t len);
 int ipcbuf_msync(void *addr, size_t len);
+/* Replaces the mapping at addr with inaccessible address space (MAP_FIXED),
+   releasing the object it mapped while keeping the addresses taken. */
+int ipcbuf_reserve(void *addr, size_t len);
 
 #ifdef IPCBUF_POSIX
 /* POSIX shared memory objects; name starts with '/'. */
