@@ -3,7 +3,10 @@
 package ipcbuf
 
 import (
+	"errors"
 	"io/fs"
+	"strconv"
+	"strings"
 
 	"github.com/ipcbuf/ipcbuf/cshim"
 )
@@ -37,6 +40,46 @@ func OpenShm(name string, size int, opts ...Option) (*Buffer, error) {
 		},
 		unlink: func() error { return cshim.ShmUnlink(path) },
 	}, size, o)
+}
+
+// CreateShmTemp creates a new POSIX shared memory object of size bytes under
+// a random name made from pattern, as os.CreateTemp does for files: the
+// last "*" in pattern is replaced by a random string, or the string is
+// appended if there is no "*". The object is created exclusively, so it is
+// new and no one else can have prepared its contents; a name that is taken
+// is retried with another. Other processes open it by b.Name(); remove it
+// with b.Remove when it is no longer needed.
+//
+// opts may set Mode; OpenOnly and ReadOnly make no sense here and are an
+// error. This is the safe way to make a private object in a /dev/shm that
+// other users can write to: see the README on squatted names.
+func CreateShmTemp(pattern string, size int, opts ...Option) (*Buffer, error) {
+	o, err := parseOptions(size, opts)
+	switch {
+	case err != nil:
+	case o.openOnly:
+		err = invalid("CreateShmTemp always creates: OpenOnly and ReadOnly do not apply")
+	case size == 0:
+		err = invalid("CreateShmTemp needs a size: size 0 only opens an existing object")
+	case strings.Contains(pattern, "/"):
+		err = invalid("pattern %q contains '/'", pattern)
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "createtemp", Path: "*" + pattern, Err: err}
+	}
+	prefix, suffix := pattern, ""
+	if i := strings.LastIndexByte(pattern, '*'); i >= 0 {
+		prefix, suffix = pattern[:i], pattern[i+1:]
+	}
+	opts = append(opts[:len(opts):len(opts)], Exclusive())
+	for try := 0; ; try++ {
+		name := prefix + strconv.FormatUint(shmTempRand(), 36) + suffix
+		b, err := OpenShm(name, size, opts...)
+		if errors.Is(err, fs.ErrExist) && try < 10000 {
+			continue
+		}
+		return b, err
+	}
 }
 
 // RemoveShm removes the POSIX shared memory object name (shm_unlink).

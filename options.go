@@ -3,6 +3,7 @@ package ipcbuf
 import (
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"syscall"
 )
 
@@ -63,6 +64,10 @@ func parseOptions(size int, opts []Option) (options, error) {
 	}
 	return o, nil
 }
+
+// shmTempRand gives CreateShmTemp its random names; tests replace it to
+// force collisions. math/rand/v2's generator is seeded unpredictably.
+var shmTempRand = rand.Uint64
 
 // maxOpenTries bounds the create-or-open loops. An object that vanishes
 // between a failed create and a failed open is retried; a name that keeps
