@@ -28,6 +28,7 @@ func (e *Error) Is(target error) bool {
 var (
 	ErrOutOfRange        = &Error{Code: "ERR_OUT_OF_RANGE", Msg: "value out of range"}
 	ErrBufferOutOfBounds = &Error{Code: "ERR_BUFFER_OUT_OF_BOUNDS", Msg: "attempt to access memory outside buffer bounds"}
+	ErrInvalidArgType    = &Error{Code: "ERR_INVALID_ARG_TYPE", Msg: "invalid argument type"}
 	ErrInvalidArgValue   = &Error{Code: "ERR_INVALID_ARG_VALUE", Msg: "invalid argument value"}
 	ErrUnknownEncoding   = &Error{Code: "ERR_UNKNOWN_ENCODING", Msg: "unknown encoding"}
 	ErrInvalidBufferSize = &Error{Code: "ERR_INVALID_BUFFER_SIZE", Msg: "invalid buffer size"}
