@@ -32,7 +32,7 @@ type FaultError struct {
 }
 
 func (e *FaultError) Error() string {
-	return fmt.Sprintf("%s %s: memory fault at offset %d: the object behind the mapping shrank (truncated by another process?)", e.Op, e.Name, e.Offset)
+	return fmt.Sprintf("%s %s: memory fault at offset %d: the page is gone (the object was truncated by another process, or its file system is full)", e.Op, e.Name, e.Offset)
 }
 
 // Is reports whether target is ErrFault.

@@ -69,14 +69,25 @@ func mapFD(obj fdObject, fd, size int, o options, created bool) (*Buffer, error)
 		}
 		n = cur
 	}
-	if n > cur {
-		if o.readOnly {
-			return nil, invalid("the object is %d bytes: a read-only buffer cannot grow it to %d", cur, n)
+	if n > cur && o.readOnly {
+		return nil, invalid("the object is %d bytes: a read-only buffer cannot grow it to %d", cur, n)
+	}
+	if !o.readOnly {
+		// Give every page we map storage now: on a full file system that is
+		// ENOSPC here rather than SIGBUS when the page is first written.
+		// Existing bytes may be sparse (an object made with ftruncate, as
+		// Python's SharedMemory makes them); fallocate(2) fills the holes
+		// and never writes. Where the file system cannot do that, the holes
+		// stay as they are.
+		if keep := min(cur, n); keep > 0 {
+			if err := cshim.FallocateKeep(fd, 0, keep); err != nil && err != syscall.EOPNOTSUPP {
+				return nil, err
+			}
 		}
-		// Reserve the new space now: on a full file system this is ENOSPC
-		// here rather than SIGBUS when the page is first touched.
-		if err := cshim.Fallocate(fd, cur, n-cur); err != nil {
-			return nil, err
+		if n > cur {
+			if err := cshim.Fallocate(fd, cur, n-cur); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if created && obj.synced != nil {

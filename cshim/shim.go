@@ -68,6 +68,22 @@ func Fallocate(fd int, off, n int64) error {
 	}
 }
 
+// FallocateKeep allocates storage for the n bytes at off that lack it
+// (fallocate(2), mode 0), leaving existing bytes and the file size alone.
+// Unlike Fallocate it never falls back to writing: a file system that
+// cannot allocate says EOPNOTSUPP. EINTR is retried.
+func FallocateKeep(fd int, off, n int64) error {
+	for {
+		r, err := C.ipcbuf_fallocate_keep(C.int(fd), C.off_t(off), C.off_t(n))
+		if r == 0 {
+			return nil
+		}
+		if err != syscall.EINTR {
+			return err
+		}
+	}
+}
+
 // FstatSize returns the size of fd's file.
 func FstatSize(fd int) (int64, error) {
 	var size C.off_t

@@ -40,6 +40,11 @@ int ipcbuf_fallocate(int fd, off_t offset, off_t len)
 	return posix_fallocate(fd, offset, len);
 }
 
+int ipcbuf_fallocate_keep(int fd, off_t offset, off_t len)
+{
+	return fallocate(fd, 0, offset, len);
+}
+
 int ipcbuf_fstat_size(int fd, off_t *size)
 {
 	struct stat st;

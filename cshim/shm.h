@@ -18,6 +18,7 @@ int ipcbuf_open(const char *path, int flags, unsigned mode);
 int ipcbuf_close(int fd);
 int ipcbuf_ftruncate(int fd, off_t size);
 int ipcbuf_fallocate(int fd, off_t offset, off_t len);
+int ipcbuf_fallocate_keep(int fd, off_t offset, off_t len);
 int ipcbuf_fstat_size(int fd, off_t *size);
 int ipcbuf_fchmod(int fd, unsigned mode);
 int ipcbuf_fsync(int fd);
