@@ -61,7 +61,7 @@ test-soak:
 # The C shim under AddressSanitizer, UndefinedBehaviorSanitizer and
 # valgrind; the Go tests with cgocheck2 and checkfinalizers.
 test-sanitize:
-	sh cshim/testdata/sanitize.sh
+	GO=$(GO) sh cshim/testdata/sanitize.sh
 
 clean:
 	$(GO) clean -testcache

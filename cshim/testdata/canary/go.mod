@@ -1,0 +1,3 @@
+module ipcbuf.test/sanitizecanary
+
+go 1.24
