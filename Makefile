@@ -5,7 +5,7 @@ GO      ?= go
 CC      ?= gcc
 TAGSETS := ipcbuf_noposix ipcbuf_nosysv ipcbuf_noposix,ipcbuf_nosysv
 
-.PHONY: all demo test test-race test-tags test-nocgo test-node-long test-soak test-sanitize fuzz vet cshim-check clean
+.PHONY: all demo bench test test-race test-tags test-nocgo test-node-long test-soak test-sanitize fuzz vet cshim-check clean
 
 all: test
 
@@ -62,6 +62,14 @@ test-soak:
 # valgrind; the Go tests with cgocheck2 and checkfinalizers.
 test-sanitize:
 	GO=$(GO) sh cshim/testdata/sanitize.sh
+
+# The performance table: ipcbuf against plain memory, pipes, sockets, direct
+# system calls, files, Go's standard library and Node, side by side in one
+# run (bench/ is its own module, so the library keeps no dependencies).
+# BENCHFLAGS=-quick checks that it runs; BENCHFLAGS=-only=2,3 picks rows.
+BENCHFLAGS ?=
+bench:
+	cd bench && $(GO) run . $(BENCHFLAGS)
 
 clean:
 	$(GO) clean -testcache

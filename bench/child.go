@@ -1,0 +1,32 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+)
+
+// childEnv selects the role of a second process of this program.
+const childEnv = "IPCBUF_BENCH_CHILD"
+
+// childRoles are the roles groups register; a role reads its arguments
+// from the environment and returns the exit status.
+var childRoles = map[string]func() int{}
+
+func runChild(role string) int {
+	f, ok := childRoles[role]
+	if !ok {
+		fmt.Fprintln(os.Stderr, "bench: unknown child role", role)
+		return 2
+	}
+	return f()
+}
+
+// child returns a command running this program in role, with extra
+// environment variables ("K=V").
+func child(cfg *config, role string, env ...string) *exec.Cmd {
+	cmd := exec.Command(cfg.self)
+	cmd.Env = append(append(os.Environ(), childEnv+"="+role), env...)
+	cmd.Stderr = os.Stderr
+	return cmd
+}
