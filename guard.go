@@ -100,6 +100,9 @@ func (b *Buffer) lock(op string, write bool) error {
 		m.mu.RUnlock()
 		return b.pathError(op, ErrReadOnly)
 	}
+	if write && m.reg != nil {
+		m.reg.written()
+	}
 	return nil
 }
 

@@ -82,7 +82,6 @@ type mapping struct {
 	name     string  // the target that opens it again; "" for memory
 	reg      *region // nil for memory buffers
 	cleanup  runtime.Cleanup
-	exposed  atomic.Bool // Bytes or View has handed out the memory itself
 }
 
 // region is memory mapped outside the Go heap. It holds no pointer to its
@@ -90,6 +89,8 @@ type mapping struct {
 // Close's changes to it before the cleanup's use of it.
 type region struct {
 	mu      sync.Mutex
+	dirty   atomic.Bool // a method wrote the memory since the last flush
+	exposed atomic.Bool // Bytes or View handed the memory out: it may be written at any time, and Close must keep its addresses reserved
 	reserve func(*region) error // swaps the memory for an inaccessible reservation; see retire
 	addr    unsafe.Pointer
 	size    int                 // bytes mapped at addr
@@ -103,11 +104,27 @@ type region struct {
 func (r *region) release() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var err error
-	if r.flush != nil {
-		err = r.flush(r)
+	return errors.Join(r.sync(), r.unmap(r))
+}
+
+// sync flushes r if anything may have been written to it since the last
+// flush: msync costs a disk flush even when nothing changed.
+func (r *region) sync() error {
+	if r.flush == nil || !r.exposed.Load() && !r.dirty.Swap(false) {
+		return nil
 	}
-	return errors.Join(err, r.unmap(r))
+	if err := r.flush(r); err != nil {
+		r.dirty.Store(true) // still to do
+		return err
+	}
+	return nil
+}
+
+// written records that a method is about to write r.
+func (r *region) written() {
+	if !r.dirty.Load() {
+		r.dirty.Store(true)
+	}
 }
 
 // retire is Close's release for memory whose slices Bytes or View handed
@@ -121,10 +138,8 @@ func (r *region) release() error {
 func (r *region) retire() (needCleanup bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.flush != nil {
-		err = r.flush(r)
-		r.flush = nil
-	}
+	err = r.sync()
+	r.flush = nil
 	if r.reserve != nil && r.size > 0 {
 		if rerr := r.reserve(r); rerr == nil {
 			return true, err // r.reserve set r.unmap to release the reservation
@@ -186,7 +201,9 @@ func (b *Buffer) Bytes() []byte {
 	if err != nil {
 		return nil
 	}
-	b.m.exposed.Store(true)
+	if b.m.reg != nil {
+		b.m.reg.exposed.Store(true)
+	}
 	l.release(nil)
 	return mem
 }
@@ -259,7 +276,10 @@ func (b *Buffer) WriteAt(p []byte, off int64) (n int, err error) {
 // Sync writes b's bytes back to the file or object that holds them and waits
 // until that is done (msync with MS_SYNC). For a file, everything written
 // before Sync returns is then on disk. It does nothing for memory and
-// System V buffers, and syncs the whole mapping when b is a Slice.
+// System V buffers, and syncs the whole mapping when b is a Slice. When no
+// method has written the memory since the last flush and Bytes and View
+// never handed it out, there is nothing to write and Sync returns at once:
+// msync would cost a disk flush all the same.
 func (b *Buffer) Sync() error {
 	_, l, err := b.acquire("sync", false)
 	if err != nil {
@@ -267,10 +287,10 @@ func (b *Buffer) Sync() error {
 	}
 	defer l.release(nil)
 	m := b.m
-	if m.reg == nil || m.reg.flush == nil {
+	if m.reg == nil {
 		return nil
 	}
-	if err := m.reg.flush(m.reg); err != nil {
+	if err := m.reg.sync(); err != nil {
 		return b.pathError("sync", err)
 	}
 	return nil
@@ -300,7 +320,7 @@ func (b *Buffer) Close() error {
 		return nil
 	}
 	var err error
-	if m.exposed.Load() {
+	if m.reg.exposed.Load() {
 		var needCleanup bool
 		if needCleanup, err = m.reg.retire(); !needCleanup {
 			m.cleanup.Stop()

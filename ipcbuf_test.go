@@ -402,6 +402,42 @@ func TestFileDanglingSymlink(t *testing.T) {
 	qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
 }
 
+// TestFileUntouchedByReading: opening a file read-write and closing it
+// without writing changes nothing, not even its modification time; a write
+// does reach it.
+func TestFileUntouchedByReading(t *testing.T) {
+	if !ipcbuf.KindFile.Supported() {
+		t.Log("no file backend in this build: covered by TestUnsupportedKinds")
+		return
+	}
+	path := filepath.Join(t.TempDir(), "data")
+	qt.Assert(t, os.WriteFile(path, []byte("contents"), 0o600), qt.IsNil)
+	old := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	qt.Assert(t, os.Chtimes(path, old, old), qt.IsNil)
+	b, err := ipcbuf.OpenFile(path, 0)
+	qt.Assert(t, err, qt.IsNil)
+	s, err := b.ToString("", 0, b.Len())
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, s, qt.Equals, "contents")
+	qt.Assert(t, b.Sync(), qt.IsNil)
+	qt.Assert(t, b.Close(), qt.IsNil)
+	fi, err := os.Stat(path)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, fi.ModTime().Equal(old), qt.IsTrue, qt.Commentf("mtime %v", fi.ModTime()))
+
+	b, err = ipcbuf.OpenFile(path, 0)
+	qt.Assert(t, err, qt.IsNil)
+	_, err = b.Write("C", 0, "")
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, b.Close(), qt.IsNil)
+	got, err := os.ReadFile(path)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, string(got), qt.Equals, "Contents")
+	fi, err = os.Stat(path)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, fi.ModTime().After(old), qt.IsTrue, qt.Commentf("a write must change the mtime"))
+}
+
 func TestSizeRules(t *testing.T) {
 	forKinds(t, func(t *testing.T, kc kindCase) {
 		target := kc.target(t)

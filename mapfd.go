@@ -58,7 +58,7 @@ func mapFD(obj fdObject, fd, size int, o options, created bool) (*Buffer, error)
 			return nil, err
 		}
 	}
-	cur, err := cshim.FstatSize(fd)
+	cur, allocated, err := cshim.FstatSize(fd)
 	if err != nil {
 		return nil, err
 	}
@@ -78,8 +78,9 @@ func mapFD(obj fdObject, fd, size int, o options, created bool) (*Buffer, error)
 		// Existing bytes may be sparse (an object made with ftruncate, as
 		// Python's SharedMemory makes them); fallocate(2) fills the holes
 		// and never writes. Where the file system cannot do that, the holes
-		// stay as they are.
-		if keep := min(cur, n); keep > 0 {
+		// stay as they are. A file with no holes is left alone: fallocate
+		// would still change its modification time.
+		if keep := min(cur, n); keep > 0 && allocated < cur {
 			if err := cshim.FallocateKeep(fd, 0, keep); err != nil && err != syscall.EOPNOTSUPP {
 				return nil, err
 			}

@@ -49,7 +49,9 @@ func View[T Number](b *Buffer) ([]T, error) {
 		return nil, err
 	}
 	defer l.release(nil)
-	b.m.exposed.Store(true) // Close must now keep the addresses reserved
+	if b.m.reg != nil {
+		b.m.reg.exposed.Store(true) // Close must now keep the addresses reserved
+	}
 	name := reflect.TypeFor[T]().String()
 	if len(mem)%size != 0 {
 		return nil, nodeError("ERR_INVALID_BUFFER_SIZE",

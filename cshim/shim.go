@@ -84,13 +84,14 @@ func FallocateKeep(fd int, off, n int64) error {
 	}
 }
 
-// FstatSize returns the size of fd's file.
-func FstatSize(fd int) (int64, error) {
-	var size C.off_t
-	if r, err := C.ipcbuf_fstat_size(C.int(fd), &size); r != 0 {
-		return 0, err
+// FstatSize returns the size of fd's file and how many bytes of storage it
+// has (st_blocks × 512): less than its size when it has holes.
+func FstatSize(fd int) (size, allocated int64, err error) {
+	var s, a C.off_t
+	if r, err := C.ipcbuf_fstat_size(C.int(fd), &s, &a); r != 0 {
+		return 0, 0, err
 	}
-	return int64(size), nil
+	return int64(s), int64(a), nil
 }
 
 // Fchmod sets fd's permission bits exactly, whatever the umask was.

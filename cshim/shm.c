@@ -45,13 +45,14 @@ int ipcbuf_fallocate_keep(int fd, off_t offset, off_t len)
 	return fallocate(fd, 0, offset, len);
 }
 
-int ipcbuf_fstat_size(int fd, off_t *size)
+int ipcbuf_fstat_size(int fd, off_t *size, off_t *allocated)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) != 0)
 		return -1;
 	*size = st.st_size;
+	*allocated = (off_t)st.st_blocks * 512;
 	return 0;
 }
 

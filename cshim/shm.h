@@ -19,7 +19,7 @@ int ipcbuf_close(int fd);
 int ipcbuf_ftruncate(int fd, off_t size);
 int ipcbuf_fallocate(int fd, off_t offset, off_t len);
 int ipcbuf_fallocate_keep(int fd, off_t offset, off_t len);
-int ipcbuf_fstat_size(int fd, off_t *size);
+int ipcbuf_fstat_size(int fd, off_t *size, off_t *allocated);
 int ipcbuf_fchmod(int fd, unsigned mode);
 int ipcbuf_fsync(int fd);
 int ipcbuf_unlink(const char *path);

@@ -196,6 +196,7 @@ static void install_cleanup(void)
 /* ---- helpers ---- */
 
 static size_t page;
+static off_t allocated; /* ipcbuf_fstat_size's second result */
 
 /* The permissions /proc/self/maps shows for the mapping holding addr, e.g.
  * "rw-s"; "" if addr is not mapped. */
@@ -360,27 +361,29 @@ static void test_files(void)
 
 	/* fstat size and ftruncate. */
 	size = -1;
-	OK(ipcbuf_fstat_size(fd, &size));
+	OK(ipcbuf_fstat_size(fd, &size, &allocated));
 	check(size == 0, "new file's size is 0 (got %lld)", (long long)size);
 	OK(ipcbuf_ftruncate(fd, (off_t)(3 * page)));
 	size = -1;
-	OK(ipcbuf_fstat_size(fd, &size));
+	OK(ipcbuf_fstat_size(fd, &size, &allocated));
 	check(size == (off_t)(3 * page), "size after ftruncate(%zu) is %lld",
 	      3 * page, (long long)size);
 	FAILS(ipcbuf_ftruncate(fd, -1), EINVAL);
 	FAILS(ipcbuf_ftruncate(-1, 0), EBADF);
 	size = 12345;
-	FAILS(ipcbuf_fstat_size(-1, &size), EBADF);
+	FAILS(ipcbuf_fstat_size(-1, &size, &allocated), EBADF);
 	check(size == 12345, "failed ipcbuf_fstat_size leaves *size alone");
 
 	/* fallocate grows, never shrinks, and returns its error code (it does
 	 * not return -1 and does not touch errno). */
 	OK(ipcbuf_fallocate(fd, 0, 20000));
-	OK(ipcbuf_fstat_size(fd, &size));
+	OK(ipcbuf_fstat_size(fd, &size, &allocated));
 	check(size == 20000, "size after fallocate(0, 20000) is %lld",
 	      (long long)size);
+	check(allocated >= 20000, "storage after fallocate(0, 20000) is %lld",
+	      (long long)allocated);
 	OK(ipcbuf_fallocate(fd, 0, 100));
-	OK(ipcbuf_fstat_size(fd, &size));
+	OK(ipcbuf_fstat_size(fd, &size, &allocated));
 	check(size == 20000, "fallocate(0, 100) does not shrink (size %lld)",
 	      (long long)size);
 	errno = 4242;
@@ -396,7 +399,7 @@ static void test_files(void)
 	r = ipcbuf_fallocate(-1, 0, 10);
 	check(r == EBADF && errno == 4242, "ipcbuf_fallocate(-1, 0, 10) returns "
 	      "EBADF (got %s, errno %d)", errname(r), errno);
-	OK(ipcbuf_fstat_size(fd, &size));
+	OK(ipcbuf_fstat_size(fd, &size, &allocated));
 	check(size == 20000, "failed fallocates leave the size (%lld)",
 	      (long long)size);
 
@@ -477,7 +480,7 @@ static void test_posix(void)
 	/* fallocate sizes a new object; the huge length is ENOSPC on tmpfs. */
 	OK(ipcbuf_fallocate(fd, 0, (off_t)(2 * page)));
 	size = -1;
-	OK(ipcbuf_fstat_size(fd, &size));
+	OK(ipcbuf_fstat_size(fd, &size, &allocated));
 	check(size == (off_t)(2 * page), "shm object's size after fallocate "
 	      "is %lld", (long long)size);
 	check_mapping(fd, 2 * page, "shm");
