@@ -89,8 +89,8 @@ type mapping struct {
 // Close's changes to it before the cleanup's use of it.
 type region struct {
 	mu      sync.Mutex
-	dirty   atomic.Bool // a method wrote the memory since the last flush
-	exposed atomic.Bool // Bytes or View handed the memory out: it may be written at any time, and Close must keep its addresses reserved
+	dirty   atomic.Bool         // a method wrote the memory since the last flush
+	exposed atomic.Bool         // Bytes or View handed the memory out: it may be written at any time, and Close must keep its addresses reserved
 	reserve func(*region) error // swaps the memory for an inaccessible reservation; see retire
 	addr    unsafe.Pointer
 	size    int                 // bytes mapped at addr

@@ -127,6 +127,9 @@ func printGroup(w io.Writer, g group, rs []result) {
 					verdict = "MISSED"
 				}
 				target = fmt.Sprintf("≥ %.2f× %s", r.target, verdict)
+				if !r.higher { // a time: say it as the issue does
+					target = fmt.Sprintf("time ≤ %.2f× %s", 1/r.target, verdict)
+				}
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s %s\t%s\t%s\t%s\t\n", r.caseName, r.contender, formatValue(r.value), r.unit, r.baseline, ratio, target)
@@ -151,10 +154,15 @@ func formatValue(v float64) string {
 	return fmt.Sprintf("%.3g", v)
 }
 
-// missed lists the results below their target.
+// missed lists the results below their target, and the measurements that
+// failed.
 func missed(rs []result) []string {
 	var out []string
 	for _, r := range rs {
+		if r.contender == "FAILED" {
+			out = append(out, fmt.Sprintf("%s %s: FAILED: %s", r.group, r.caseName, r.note))
+			continue
+		}
 		if r.target > 0 && r.ratio < r.target {
 			out = append(out, fmt.Sprintf("%s %s %s: %.2f× (target %.2f×)", r.group, r.caseName, r.contender, r.ratio, r.target))
 		}

@@ -40,6 +40,7 @@ func main() {
 		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(),
 		runtime.GOMAXPROCS(0), cfg.rounds, map[bool]string{true: " (quick: not a measurement)"}[cfg.quick])
 	fmt.Println(machine())
+	fmt.Println(load())
 	var all []result
 	for _, g := range groups {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), g.id) {
@@ -56,6 +57,20 @@ func main() {
 	if m := missed(all); len(m) > 0 && !cfg.quick {
 		fmt.Printf("\ntargets missed: %d\n  %s\n", len(m), strings.Join(m, "\n  "))
 	}
+}
+
+// load returns the load average when the run starts: the figures of the
+// groups that need both cores at once depend on it.
+func load() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "load average: unknown"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "load average: unknown"
+	}
+	return "load average at start: " + strings.Join(f[:3], " ")
 }
 
 // machine describes the CPU, from /proc/cpuinfo.

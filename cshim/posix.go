@@ -3,11 +3,8 @@
 package cshim
 
 // #cgo CFLAGS: -DIPCBUF_POSIX
-// #include <stdlib.h>
 // #include "shm.h"
 import "C"
-
-import "unsafe"
 
 // ShmOpen opens the POSIX shared memory object name (which starts with '/').
 func ShmOpen(name string, flags int, mode uint32) (int, error) {
@@ -15,7 +12,6 @@ func ShmOpen(name string, flags int, mode uint32) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	defer C.free(unsafe.Pointer(p))
 	fd, err := C.ipcbuf_shm_open(p, C.int(flags), C.unsigned(mode))
 	if fd < 0 {
 		return -1, err
@@ -29,7 +25,6 @@ func ShmUnlink(name string) error {
 	if err != nil {
 		return err
 	}
-	defer C.free(unsafe.Pointer(p))
 	if r, err := C.ipcbuf_shm_unlink(p); r != 0 {
 		return err
 	}
