@@ -3,8 +3,10 @@ package ipcbuf
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Encoding is a Node.js Buffer character encoding. The constants are the
@@ -150,14 +152,80 @@ func decodeBytes(enc Encoding, b []byte) string {
 	case ASCII:
 		return decodeASCII(b)
 	case Base64:
-		return base64.StdEncoding.EncodeToString(b)
+		return encodeBase64(b)
 	case Base64URL:
-		return base64.RawURLEncoding.EncodeToString(b)
+		dst := make([]byte, base64.RawURLEncoding.EncodedLen(len(b)))
+		base64.RawURLEncoding.Encode(dst, b)
+		return ownedString(dst)
 	case Hex:
-		return hex.EncodeToString(b)
+		return encodeHex(b)
 	}
 	badEncoding(enc)
 	return ""
+}
+
+// ownedString returns b as a string without copying. The caller gives up
+// b: nothing may write to it afterwards.
+func ownedString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// b64Pairs[v] is the two standard base64 characters of the 12 bits v, the
+// first in the low byte.
+var b64Pairs = func() (t [1 << 12]uint16) {
+	const std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for v := range t {
+		t[v] = uint16(std[v>>6]) | uint16(std[v&63])<<8
+	}
+	return t
+}()
+
+// encodeBase64 returns b as standard base64 with padding, as
+// base64.StdEncoding does. It encodes 12 bytes to 16 characters at a time,
+// with two lookups in b64Pairs per 3 bytes, and leaves the last few bytes
+// and the padding to encoding/base64.
+func encodeBase64(b []byte) string {
+	dst := make([]byte, base64.StdEncoding.EncodedLen(len(b)))
+	s, d := bytesView(b), dst
+	for len(s) >= 14 && len(d) >= 16 { // each load reads 8 bytes and uses 6
+		x := bits.ReverseBytes64(load64(s, 0)) // big-endian: the first byte on top
+		y := bits.ReverseBytes64(load64(s, 6))
+		store64(d, 0, uint64(b64Pairs[x>>52])|uint64(b64Pairs[x>>40&0xFFF])<<16|
+			uint64(b64Pairs[x>>28&0xFFF])<<32|uint64(b64Pairs[x>>16&0xFFF])<<48)
+		store64(d, 8, uint64(b64Pairs[y>>52])|uint64(b64Pairs[y>>40&0xFFF])<<16|
+			uint64(b64Pairs[y>>28&0xFFF])<<32|uint64(b64Pairs[y>>16&0xFFF])<<48)
+		s, d = s[12:], d[16:]
+	}
+	base64.StdEncoding.Encode(d, b[len(b)-len(s):])
+	return ownedString(dst)
+}
+
+// encodeHex returns b as lowercase hex, as hex.EncodeToString does, 8
+// bytes at a time with hexWord, the rest by encoding/hex.
+func encodeHex(b []byte) string {
+	dst := make([]byte, 2*len(b))
+	src := bytesView(b)
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		x := load64(src, i)
+		store64(dst, 2*i, hexWord(uint32(x)))
+		store64(dst, 2*i+8, hexWord(uint32(x>>32)))
+	}
+	hex.Encode(dst[2*i:], b[i:])
+	return ownedString(dst)
+}
+
+// hexWord returns the 8 lowercase hex digits of the 4 bytes of v, the
+// first byte's in the low bytes of the result.
+func hexWord(v uint32) uint64 {
+	// Spread the bytes over 16-bit lanes, then put each byte's high
+	// nibble in the lane's low byte and its low nibble in the high byte.
+	x := uint64(v)
+	x = (x | x<<16) & 0x0000FFFF0000FFFF
+	x = (x | x<<8) & 0x00FF00FF00FF00FF
+	x = x>>4&(0x0F*0x0001000100010001) | (x&(0x0F*0x0001000100010001))<<8
+	// Nibble n is '0'+n, plus 'a'-'0'-10 when n >= 10, which is when
+	// n+6 reaches bit 4; no byte carries into the next.
+	letter := (x + 0x06*loBits) >> 4 & loBits
+	return x + '0'*loBits + letter*('a'-'0'-10)
 }
 
 // encodedLen returns Node's Buffer.byteLength(s, enc); enc must be
@@ -173,15 +241,7 @@ func encodedLen(enc Encoding, s string) int {
 	case Latin1, ASCII:
 		return unitCount(s)
 	case Base64, Base64URL:
-		n := unitCount(s)
-		// '=' is ASCII, so a trailing '=' byte is a trailing '=' code unit.
-		if n > 0 && s[len(s)-1] == '=' {
-			n--
-			if n > 1 && s[len(s)-2] == '=' {
-				n--
-			}
-		}
-		return n * 3 >> 2
+		return base64Len(s, unitCount(s))
 	case Hex:
 		return unitCount(s) >> 1
 	}
@@ -207,22 +267,47 @@ func encodeInto(enc Encoding, dst []byte, s string) int {
 		if isASCII(s) {
 			return base64DecodeInto(dst, s)
 		}
-		return base64DecodeInto(dst, lowBytes(s))
+		return base64DecodeInto(dst, bytesView(lowBytes(s)))
 	case Hex:
 		if isASCII(s) {
 			return hexDecodeInto(dst, s)
 		}
-		return hexDecodeInto(dst, lowBytes(s))
+		return hexDecodeInto(dst, bytesView(lowBytes(s)))
 	}
 	badEncoding(enc)
 	return 0
 }
 
+// base64Len is encodedLen for Base64 and Base64URL, given the length of s
+// in code units.
+func base64Len(s string, units int) int {
+	n := units
+	// '=' is ASCII, so a trailing '=' byte is a trailing '=' code unit.
+	if n > 0 && s[len(s)-1] == '=' {
+		n--
+		if n > 1 && s[len(s)-2] == '=' {
+			n--
+		}
+	}
+	return n * 3 >> 2
+}
+
 // encodeString returns Node's Buffer.from(s, enc). enc must be canonical.
 func encodeString(enc Encoding, s string) []byte {
 	switch enc {
+	case Base64, Base64URL, Hex:
+		if isASCII(s) {
+			// Its own code units: size and decode it without looking
+			// for them again.
+			if enc == Hex {
+				dst := make([]byte, len(s)>>1)
+				return dst[:hexDecodeInto(dst, s)]
+			}
+			dst := make([]byte, base64Len(s, len(s)))
+			return dst[:base64DecodeInto(dst, s)]
+		}
 	case UTF8:
-		if utf8.ValidString(s) {
+		if validUTF8(s) {
 			// Valid UTF-8 has no surrogates and no replacements: the
 			// bytes are already Node's.
 			return []byte(s)
@@ -358,8 +443,8 @@ func appendUnits(dst []uint16, s string) []uint16 {
 
 // unitCount returns the length of s as a JS string, in code units.
 func unitCount(s string) int {
-	n := 0
-	for i := 0; i < len(s); {
+	n := asciiPrefix(s) // one unit a byte
+	for i := n; i < len(s); {
 		if s[i] < utf8.RuneSelf {
 			n++
 			i++
@@ -375,13 +460,48 @@ func unitCount(s string) int {
 	return n
 }
 
+// Word-at-a-time (SWAR) constants: loBits has the low bit of each byte of a
+// 64-bit word set, hiBits the high bit.
+const (
+	loBits = 0x0101010101010101
+	hiBits = 0x8080808080808080
+)
+
+// load64 returns the 8 bytes of s at i as a little-endian word; the
+// compiler makes it one load.
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// store64 writes w to b[i:i+8] little-endian; the compiler makes it one
+// store.
+func store64(b []byte, i int, w uint64) {
+	b = b[i : i+8]
+	b[0], b[1], b[2], b[3] = byte(w), byte(w>>8), byte(w>>16), byte(w>>24)
+	b[4], b[5], b[6], b[7] = byte(w>>32), byte(w>>40), byte(w>>48), byte(w>>56)
+}
+
+// bytesView returns b as a string without copying, for reading only; the
+// string must not outlive the caller's hold on b.
+func bytesView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
 // asciiPrefix returns the length of the leading run of ASCII bytes of s.
+// It tests 32 bytes, then 8, at a time. (The loops keep t from becoming
+// empty, which spares the compiler a fix-up of the pointer at each step.)
 func asciiPrefix(s string) int {
-	i := 0
-	for i < len(s) && s[i] < utf8.RuneSelf {
-		i++
+	t := s
+	for len(t) > 32 && (load64(t, 0)|load64(t, 8)|load64(t, 16)|load64(t, 24))&hiBits == 0 {
+		t = t[32:]
 	}
-	return i
+	for len(t) > 8 && load64(t, 0)&hiBits == 0 {
+		t = t[8:]
+	}
+	for len(t) > 0 && t[0] < utf8.RuneSelf {
+		t = t[1:]
+	}
+	return len(s) - len(t)
 }
 
 // isASCII reports whether s is all ASCII, so that it is its own sequence of
@@ -390,35 +510,157 @@ func isASCII(s string) bool { return asciiPrefix(s) == len(s) }
 
 // lowBytes returns the low byte of each code unit of s: its latin1 encoding,
 // and the bytes Node's hex and base64 decoders actually look at.
+//
+// Every byte of s that is not a continuation byte (80..BF) begins a
+// character of its own (valid, a WTF-8 surrogate or a maximal invalid
+// subpart), of one or two code units, so their count is a lower bound on
+// the length. It is exact unless s holds a character above U+FFFF (two
+// units) or a stray continuation byte (a unit with none): then the units
+// overflow it, and the exact count is taken instead.
 func lowBytes(s string) []byte {
-	dst := make([]byte, unitCount(s))
+	dst := make([]byte, len(s)-contBytes(s))
+	if n, all := lowBytesAll(dst, s, true); all {
+		return dst[:n]
+	}
+	dst = make([]byte, unitCount(s))
 	lowBytesInto(dst, s)
 	return dst
+}
+
+// contBytes returns the number of continuation bytes (80..BF) in s.
+func contBytes(s string) int {
+	n := 0
+	for len(s) >= 8 {
+		x := load64(s, 0)
+		n += bits.OnesCount64(x &^ (x << 1) & hiBits) // bit 7 set, bit 6 clear
+		s = s[8:]
+	}
+	for k := range len(s) {
+		if s[k]&0xC0 == 0x80 {
+			n++
+		}
+	}
+	return n
 }
 
 // lowBytesInto writes the low byte of each code unit of s into dst until
 // either runs out and returns the count.
 func lowBytesInto(dst []byte, s string) int {
-	k := asciiPrefix(s)
-	n := copy(dst, s[:k])
-	if n < k {
-		return n
-	}
-	it := unitIter{s: s, i: k}
-	for n < len(dst) {
-		u, ok := it.next()
-		if !ok {
-			break
+	n, _ := lowBytesAll(dst, s, false)
+	return n
+}
+
+// lowBytesAll is lowBytesInto that also reports whether every code unit of
+// s was written. Runs of characters up to U+00FF go through latin1Run; any
+// other character through unitIter. If scratch, it may write anything to
+// dst past the count.
+func lowBytesAll(dst []byte, s string, scratch bool) (n int, all bool) {
+	i := 0
+	for {
+		k, m := latin1Run(dst[n:], s[i:], scratch)
+		i, n = i+k, n+m
+		switch {
+		case i == len(s):
+			return n, true
+		case n == len(dst):
+			return n, false
 		}
+		it := unitIter{s: s, i: i}
+		u, _ := it.next()
 		dst[n] = byte(u)
 		n++
+		if it.lo != 0 { // the second unit of a surrogate pair
+			if n == len(dst) {
+				return n, false
+			}
+			dst[n] = byte(it.lo)
+			n++
+		}
+		i = it.i
 	}
-	return n
+}
+
+// latin1Run writes the latin1 bytes of the leading characters of s that are
+// ASCII or U+0080..U+00FF (C2 or C3 and a continuation byte) into dst,
+// until either runs out or another character comes, and returns how many
+// bytes of s it took and how many it wrote. It goes a word at a time
+// through latin1Word while a word fits both sides, character by character
+// otherwise. If scratch, it may write anything to dst past the count.
+func latin1Run(dst []byte, s string, scratch bool) (i, n int) {
+	for n < len(dst) && i < len(s) {
+		if n+8 <= len(dst) && i+8 <= len(s) {
+			if w, in, out := latin1Word(load64(s, i)); in > 0 {
+				if scratch || out == 8 {
+					store64(dst, n, w) // zeros after the out bytes
+				} else {
+					for k := range out {
+						dst[n+k] = byte(w >> (8 * k))
+					}
+				}
+				i, n = i+in, n+out
+				continue
+			}
+		}
+		c := s[i]
+		if c < utf8.RuneSelf {
+			dst[n] = c
+			i, n = i+1, n+1
+			continue
+		}
+		if c&^1 != 0xC2 || i+1 == len(s) || s[i+1]&0xC0 != 0x80 {
+			break
+		}
+		dst[n] = c<<6 | s[i+1]&0x3F
+		i, n = i+2, n+1
+	}
+	return i, n
+}
+
+// latin1Word converts the characters in the 8 bytes of x (the first in the
+// low byte) from UTF-8 to latin1, if they are all ASCII or C2/C3 and a
+// continuation byte: it returns their latin1 bytes in the low bytes of w,
+// the number of bytes of x taken (8, or 7 when the last is a lead byte
+// whose character goes on in the next word) and the number of bytes of w.
+// Otherwise in is 0.
+func latin1Word(x uint64) (w uint64, in, out int) {
+	if x&hiBits == 0 {
+		return x, 8, 8
+	}
+	in = 8 - int(x>>63&(x>>62)) // a lead byte last waits for the next word
+	keep := ^uint64(0) >> (8 * (8 - in) & 63)
+	x &= keep
+	lead := x & (x << 1) & hiBits  // C0..FF
+	cont := x &^ (x << 1) & hiBits // 80..BF
+	// Every lead byte must be C2 or C3 and every continuation byte follow
+	// one. z is 0 in a byte that is C2 or C3; nz has bit 7 set in the
+	// others (adding 7F to the low 7 bits carries into no other byte).
+	z := (x ^ 0xC2*loBits) & (0xFE * loBits)
+	nz := (z&(0x7F*loBits) + 0x7F*loBits | z) & hiBits
+	if nz&lead != 0 || cont != lead<<8 {
+		return 0, 0, 0
+	}
+	// A lead byte becomes its character's latin1 byte: its low 2 bits on
+	// top of the continuation byte's low 6.
+	leadFF := lead >> 7 * 0xFF
+	w = x&^leadFF | ((x&(0x03*loBits))<<6|(x>>8)&(0x3F*loBits))&leadFF
+	// Drop the continuation bytes: every other byte moves down by the
+	// number of them before it, at most 3 (a fourth would need a ninth
+	// byte after it), in a step of 1 byte and one of 2. The moves never
+	// decrease along the word, so no byte lands on one that stays.
+	contFF := cont >> 7 * 0xFF
+	w &^= contFF
+	shift := (cont >> 7 * loBits << 8) &^ contFF // byte k: continuation bytes before k
+	move := shift & loBits * 0xFF
+	w = w&^move | (w&move)>>8
+	shift = shift&^move | (shift&move)>>8
+	move = shift >> 1 & loBits * 0xFF
+	w = w&^move | (w&move)>>16
+	return w, in, in - bits.OnesCount64(cont)
 }
 
 // utf8EncodedLen is encodedLen for UTF8.
 func utf8EncodedLen(s string) int {
-	if utf8.ValidString(s) {
+	if validUTF8(s) {
 		return len(s)
 	}
 	n := 0
@@ -437,7 +679,7 @@ func utf8EncodedLen(s string) int {
 
 // utf8EncodeInto is encodeInto for UTF8.
 func utf8EncodeInto(dst []byte, s string) int {
-	if len(s) <= len(dst) && utf8.ValidString(s) {
+	if len(s) <= len(dst) && validUTF8(s) {
 		return copy(dst, s)
 	}
 	n := 0
@@ -500,14 +742,48 @@ var b64Value = func() (t [256]int8) {
 	return t
 }()
 
+// b64Quad[j][c] is the 6-bit value of c placed as the j-th character of a
+// four-character quantum (shifted left by 18-6j), or b64Bad for a byte
+// that is not in either alphabet, '=' included. OR-ing the four entries of
+// a quantum gives its 24 bits, or a value above 0xFFFFFF if any of the four
+// needs the byte-at-a-time rule.
+var b64Quad = func() (t [4][256]uint32) {
+	for c, v := range b64Value {
+		for j := range t {
+			if v < 0 {
+				t[j][c] = b64Bad
+			} else {
+				t[j][c] = uint32(v) << (18 - 6*j)
+			}
+		}
+	}
+	return t
+}()
+
+// b64Bad marks, in b64Quad, a byte that only the byte-at-a-time rule
+// handles.
+const b64Bad = 1 << 31
+
 // base64DecodeInto decodes src by Node's lenient rule into dst until either
 // runs out and returns the count. It never fails: bytes outside both
 // alphabets are skipped, the first '=' ends the input and leftover bits are
 // dropped.
-func base64DecodeInto[T string | []byte](dst []byte, src T) int {
+//
+// Whenever it is at a quantum boundary it decodes whole quantums of four
+// alphabet characters at a time (base64Quanta); the byte-at-a-time loop
+// takes over for a quantum holding anything else, and hands back once it
+// reaches the next boundary. Both emit each byte as soon as its 8 bits are
+// in, so the result is the same as the byte-at-a-time loop's alone.
+func base64DecodeInto(dst []byte, src string) int {
 	var acc uint32
 	bits, n := 0, 0
 	for i := 0; i < len(src) && n < len(dst); i++ {
+		if bits == 0 {
+			k, m := base64Quanta(dst[n:], src[i:])
+			if i, n = i+k, n+m; i == len(src) || n == len(dst) {
+				break
+			}
+		}
 		v := b64Value[src[i]]
 		if v < 0 {
 			if v == b64Stop {
@@ -527,6 +803,40 @@ func base64DecodeInto[T string | []byte](dst []byte, src T) int {
 	return n
 }
 
+// base64Quanta decodes the leading quantums of four alphabet characters of
+// src into dst, while whole quantums fit, 16 characters to 12 bytes at a
+// time, then 4 to 3, and stops before the first quantum holding any other
+// byte. It returns the number of characters taken and of bytes written, and
+// writes nothing past those.
+func base64Quanta(dst []byte, src string) (int, int) {
+	s, d := src, dst
+	for len(s) >= 16 && len(d) >= 12 {
+		v := b64Quad[0][s[0]] | b64Quad[1][s[1]] | b64Quad[2][s[2]] | b64Quad[3][s[3]]
+		w := b64Quad[0][s[4]] | b64Quad[1][s[5]] | b64Quad[2][s[6]] | b64Quad[3][s[7]]
+		x := b64Quad[0][s[8]] | b64Quad[1][s[9]] | b64Quad[2][s[10]] | b64Quad[3][s[11]]
+		y := b64Quad[0][s[12]] | b64Quad[1][s[13]] | b64Quad[2][s[14]] | b64Quad[3][s[15]]
+		if (v|w|x|y)&b64Bad != 0 {
+			break
+		}
+		// Each pair of quantums as 6 big-endian bytes on top of a word;
+		// the first word's last 2 bytes are overwritten by the second's.
+		store64(d, 0, bits.ReverseBytes64(uint64(v)<<40|uint64(w)<<16))
+		z := bits.ReverseBytes64(uint64(x)<<40 | uint64(y)<<16)
+		q := d[6:12]
+		q[0], q[1], q[2], q[3], q[4], q[5] = byte(z), byte(z>>8), byte(z>>16), byte(z>>24), byte(z>>32), byte(z>>40)
+		s, d = s[16:], d[12:]
+	}
+	for len(s) >= 4 && len(d) >= 3 {
+		v := b64Quad[0][s[0]] | b64Quad[1][s[1]] | b64Quad[2][s[2]] | b64Quad[3][s[3]]
+		if v&b64Bad != 0 {
+			break
+		}
+		d[0], d[1], d[2] = byte(v>>16), byte(v>>8), byte(v)
+		s, d = s[4:], d[3:]
+	}
+	return len(src) - len(s), len(dst) - len(d)
+}
+
 // unhex returns the value of the hex digit c.
 func unhex(c byte) (byte, bool) {
 	switch {
@@ -542,26 +852,219 @@ func unhex(c byte) (byte, bool) {
 
 // hexDecodeInto decodes pairs of hex digits from src into dst until either
 // runs out or a pair is not two hex digits, and returns the count; an odd
-// last digit is dropped.
-func hexDecodeInto[T string | []byte](dst []byte, src T) int {
-	n := 0
-	for i := 0; i+1 < len(src) && n < len(dst); i += 2 {
+// last digit is dropped. hexDecodeWords does the bulk; the pair-by-pair
+// loop finishes, from where it stopped.
+func hexDecodeInto(dst []byte, src string) int {
+	i, n := hexDecodeWords(dst, src)
+	for ; i+1 < len(src) && n < len(dst); i, n = i+2, n+1 {
 		hi, ok1 := unhex(src[i])
 		lo, ok2 := unhex(src[i+1])
 		if !ok1 || !ok2 {
 			break
 		}
 		dst[n] = hi<<4 | lo
-		n++
 	}
 	return n
+}
+
+// hexDecodeWords decodes src into dst 16 digits to 8 bytes at a time,
+// while a whole block fits both and holds only hex digits, and returns how
+// far it got in each.
+func hexDecodeWords(dst []byte, src string) (i, n int) {
+	for ; i+16 <= len(src) && n+8 <= len(dst); i, n = i+16, n+8 {
+		lo, ok1 := unhexWord(load64(src, i))
+		hi, ok2 := unhexWord(load64(src, i+8))
+		if !ok1 || !ok2 {
+			break
+		}
+		store64(dst, n, uint64(lo)|uint64(hi)<<32)
+	}
+	return i, n
+}
+
+// unhexWord decodes the 8 characters of x, the first in the low byte, to
+// 4 bytes, the first in the low byte, or reports false if any is not a hex
+// digit.
+func unhexWord(x uint64) (uint32, bool) {
+	// Adding k to a byte below 0x80 sets its high bit exactly when the
+	// byte is at least 0x80-k, and carries into no other byte. A byte of
+	// 0x80 or more (which may carry into the next) comes out as neither a
+	// digit nor a letter.
+	digit := (x + 0x50*loBits) &^ (x + 0x46*loBits) // '0'..'9'
+	y := x | 0x20*loBits                            // 'A'..'F' to 'a'..'f'
+	alpha := (y + 0x1F*loBits) &^ (y + 0x19*loBits) // 'a'..'f'
+	// Each digit's value is its low nibble, plus 9 for a letter (bit 6
+	// set). Byte 2k of v<<4 | v>>8 is digit 2k's value times 16 plus
+	// digit 2k+1's; then bytes 0, 2, 4 and 6 are packed.
+	v := x&(0x0F*loBits) + (x>>6)&loBits*9
+	v = (v<<4 | v>>8) & 0x00FF00FF00FF00FF
+	v = (v | v>>8) & 0x0000FFFF0000FFFF
+	return uint32(v | v>>16), (digit|alpha)&hiBits == hiBits
+}
+
+// UTF-8 validation by a deterministic automaton with the states packed in
+// a word: utf8DFA[c] holds, at bit offset s for each state s, the 6-bit
+// state that byte c leads to from s, so one step is a load and a shift
+// (the shift by the state takes its low 6 bits only). The states are
+// multiples of 6; dfaAccept is 0, and dfaError absorbs.
+const (
+	dfaAccept = 6 * iota // between characters
+	dfaCont1             // one more continuation byte (80..BF) to go
+	dfaCont2             // two more
+	dfaCont3             // three more
+	dfaE0                // after E0: A0..BF, then one more (no overlongs)
+	dfaED                // after ED: 80..9F, then one more (no surrogates)
+	dfaF0                // after F0: 90..BF, then two more (no overlongs)
+	dfaF4                // after F4: 80..8F, then two more (≤ U+10FFFF)
+	dfaError
+)
+
+var utf8DFA = func() (t [256]uint64) {
+	for c := range t {
+		for st := dfaAccept; st <= dfaError; st += 6 {
+			t[c] |= dfaError << st
+		}
+	}
+	// set makes the bytes lo..hi lead from state from to state to.
+	set := func(lo, hi int, from, to uint64) {
+		for c := lo; c <= hi; c++ {
+			t[c] = t[c]&^(63<<from) | to<<from
+		}
+	}
+	set(0x00, 0x7F, dfaAccept, dfaAccept)
+	set(0xC2, 0xDF, dfaAccept, dfaCont1)
+	set(0xE0, 0xE0, dfaAccept, dfaE0)
+	set(0xE1, 0xEC, dfaAccept, dfaCont2)
+	set(0xED, 0xED, dfaAccept, dfaED)
+	set(0xEE, 0xEF, dfaAccept, dfaCont2)
+	set(0xF0, 0xF0, dfaAccept, dfaF0)
+	set(0xF1, 0xF3, dfaAccept, dfaCont3)
+	set(0xF4, 0xF4, dfaAccept, dfaF4)
+	set(0x80, 0xBF, dfaCont1, dfaAccept)
+	set(0x80, 0xBF, dfaCont2, dfaCont1)
+	set(0x80, 0xBF, dfaCont3, dfaCont2)
+	set(0xA0, 0xBF, dfaE0, dfaCont1)
+	set(0x80, 0x9F, dfaED, dfaCont1)
+	set(0x90, 0xBF, dfaF0, dfaCont2)
+	set(0x80, 0x8F, dfaF4, dfaCont2)
+	return t
+}()
+
+// validUTF8 reports whether s is valid UTF-8, exactly as utf8.ValidString
+// does. An ASCII prefix goes 32 bytes at a time. A long rest is cut in two
+// at a character boundary and the halves go through validUTF8Pair side by
+// side, so that the two chains of dependent steps overlap: a valid string
+// cut before a lead or ASCII byte is two valid strings, and two valid
+// strings make a valid one.
+func validUTF8(s string) bool {
+	s = s[asciiPrefix(s):]
+	if len(s) < 512 {
+		return validUTF8From(s, dfaAccept)
+	}
+	mid := len(s) / 2
+	for k := 0; k < 3 && s[mid]&0xC0 == 0x80; k++ {
+		mid-- // back to the lead byte; more than 3 fails in the second half
+	}
+	return validUTF8Pair(s[:mid], s[mid:])
+}
+
+// validUTF8Pair reports whether a and b are both valid UTF-8, walking them
+// in step, 16 bytes of each at a time: skipped when both blocks are ASCII
+// between characters, else through utf8DFA, then the rest of each alone.
+func validUTF8Pair(a, b string) bool {
+	var sa, sb uint64 // dfaAccept
+	for len(a) > 16 && len(b) > 16 {
+		if (sa|sb)&63 != dfaAccept || (load64(a, 0)|load64(a, 8)|load64(b, 0)|load64(b, 8))&hiBits != 0 {
+			for k := 0; k < 16; k += 8 { // unrolled: the loop costs more than a step
+				qa, qb := a[k:k+8], b[k:k+8]
+				sa = utf8DFA[qa[0]] >> (sa & 63)
+				sb = utf8DFA[qb[0]] >> (sb & 63)
+				sa = utf8DFA[qa[1]] >> (sa & 63)
+				sb = utf8DFA[qb[1]] >> (sb & 63)
+				sa = utf8DFA[qa[2]] >> (sa & 63)
+				sb = utf8DFA[qb[2]] >> (sb & 63)
+				sa = utf8DFA[qa[3]] >> (sa & 63)
+				sb = utf8DFA[qb[3]] >> (sb & 63)
+				sa = utf8DFA[qa[4]] >> (sa & 63)
+				sb = utf8DFA[qb[4]] >> (sb & 63)
+				sa = utf8DFA[qa[5]] >> (sa & 63)
+				sb = utf8DFA[qb[5]] >> (sb & 63)
+				sa = utf8DFA[qa[6]] >> (sa & 63)
+				sb = utf8DFA[qb[6]] >> (sb & 63)
+				sa = utf8DFA[qa[7]] >> (sa & 63)
+				sb = utf8DFA[qb[7]] >> (sb & 63)
+			}
+		}
+		a, b = a[16:], b[16:]
+	}
+	return validUTF8From(a, sa) && validUTF8From(b, sb)
+}
+
+// validUTF8From reports whether s leaves utf8DFA in dfaAccept when it
+// starts in state st. Blocks of 16 ASCII bytes between characters are
+// skipped.
+func validUTF8From(s string, st uint64) bool {
+	for len(s) > 16 {
+		if st&63 != dfaAccept || (load64(s, 0)|load64(s, 8))&hiBits != 0 {
+			for k := 0; k < 16; k += 4 { // unrolled: the loop costs more than a step
+				q := s[k : k+4]
+				st = utf8DFA[q[0]] >> (st & 63)
+				st = utf8DFA[q[1]] >> (st & 63)
+				st = utf8DFA[q[2]] >> (st & 63)
+				st = utf8DFA[q[3]] >> (st & 63)
+			}
+		}
+		s = s[16:]
+	}
+	for k := range len(s) {
+		st = utf8DFA[s[k]] >> (st & 63)
+	}
+	return st&63 == dfaAccept
+}
+
+// decodeUTF8 copies long valid UTF-8 and checks the copy in blocks of
+// utf8Block bytes, so that the check finds each block in the cache. Each
+// block but the last ends before a character, found by stepping back over
+// at most 3 continuation bytes, and is checked as a string of its own,
+// which it is if the whole is valid: valid blocks make a valid whole.
+const utf8Block = 16 << 10
+
+// utf8BlockEnd returns the length of the block that begins s.
+func utf8BlockEnd(s string) int {
+	n := min(utf8Block, len(s))
+	for k := 0; k < 3 && n < len(s) && s[n]&0xC0 == 0x80; k++ {
+		n--
+	}
+	return n
+}
+
+// copyValidUTF8 returns a copy of b as a string if the copy is valid UTF-8.
+// It checks the copy rather than b, so that the result is valid even if b
+// is shared memory that another process writes meanwhile. A string
+// builder's memory is not cleared before the blocks fill it.
+func copyValidUTF8(b []byte) (string, bool) {
+	if len(b) <= utf8Block {
+		s := string(b)
+		return s, validUTF8(s)
+	}
+	var sb strings.Builder
+	sb.Grow(len(b))
+	for len(b) > 0 {
+		n := utf8BlockEnd(bytesView(b))
+		sb.Write(b[:n])
+		if s := sb.String(); !validUTF8(s[len(s)-n:]) {
+			return "", false
+		}
+		b = b[n:]
+	}
+	return sb.String(), true
 }
 
 // decodeUTF8 is decodeBytes for UTF8: each maximal invalid subpart becomes
 // one U+FFFD.
 func decodeUTF8(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
+	if s, ok := copyValidUTF8(b); ok {
+		return s
 	}
 	var sb strings.Builder
 	sb.Grow(len(b) + len(b)/2)
@@ -627,32 +1130,93 @@ func decodeUTF16LE(b []byte) string {
 }
 
 // asciiPrefixBytes returns the length of the leading run of ASCII bytes of b.
-func asciiPrefixBytes(b []byte) int {
-	i := 0
-	for i < len(b) && b[i] < utf8.RuneSelf {
-		i++
-	}
-	return i
-}
+func asciiPrefixBytes(b []byte) int { return asciiPrefix(bytesView(b)) }
 
-// decodeLatin1 is decodeBytes for Latin1.
+// decodeLatin1 is decodeBytes for Latin1: each byte from 0x80 up becomes
+// two bytes of UTF-8. After an ASCII prefix it counts those bytes to size
+// the result, then converts 8 bytes at a time (latin1ToUTF8).
 func decodeLatin1(b []byte) string {
-	k := asciiPrefixBytes(b)
-	if k == len(b) {
+	src := bytesView(b)
+	k := asciiPrefix(src)
+	if k == len(src) {
 		return string(b)
 	}
-	var sb strings.Builder
-	sb.Grow(k + 2*(len(b)-k))
-	sb.Write(b[:k])
-	for _, c := range b[k:] {
+	// One byte of slack: latin1Pairs writes two bytes for every byte. The
+	// count can be wrong only if b changes meanwhile (another process
+	// writing shared memory); the loops never run past dst, and the
+	// result is then cut short, but still valid UTF-8.
+	dst := make([]byte, len(src)+highBytes(src[k:])+1)
+	j := copy(dst, src[:k])
+	j = latin1ToUTF8(dst, src[k:], j)
+	return ownedString(dst[:j])
+}
+
+// highBytes returns the number of bytes of s from 0x80 up.
+func highBytes(s string) int {
+	n := 0
+	for len(s) >= 8 {
+		n += bits.OnesCount64(load64(s, 0) & hiBits)
+		s = s[8:]
+	}
+	for k := range len(s) {
+		n += int(s[k] >> 7)
+	}
+	return n
+}
+
+// latin1Pairs[c] is the UTF-8 of the code point c in its low bytes, the
+// first in the low byte: for c below 0x80 just c, then a zero byte.
+var latin1Pairs = func() (t [256]uint16) {
+	for c := range t {
 		if c < utf8.RuneSelf {
-			sb.WriteByte(c)
+			t[c] = uint16(c)
 		} else {
-			sb.WriteByte(0xC0 | c>>6)
-			sb.WriteByte(0x80 | c&0x3F)
+			t[c] = uint16(0xC0|c>>6) | uint16(0x80|c&0x3F)<<8
 		}
 	}
-	return sb.String()
+	return t
+}()
+
+// latin1ToUTF8 writes the UTF-8 of the Latin-1 text s into dst from j, as
+// far as whole characters fit with one byte to spare, and returns where it
+// stopped. It goes 8 bytes at a time: a word of ASCII is copied whole, any
+// other as two halves through latin1Half.
+func latin1ToUTF8(dst []byte, s string, j int) int {
+	for len(s) >= 8 && j+16 <= len(dst) {
+		x := load64(s, 0)
+		if x&hiBits == 0 {
+			store64(dst, j, x)
+			j += 8
+		} else {
+			w, n := latin1Half(uint32(x))
+			store64(dst, j, w)
+			j += n
+			w, n = latin1Half(uint32(x >> 32))
+			store64(dst, j, w)
+			j += n
+		}
+		s = s[8:]
+	}
+	for k := 0; k < len(s) && j+2 <= len(dst); k++ {
+		p := latin1Pairs[s[k]]
+		dst[j], dst[j+1] = byte(p), byte(p>>8)
+		j += 1 + int(s[k]>>7)
+	}
+	return j
+}
+
+// latin1Half returns the UTF-8 of the 4 Latin-1 bytes of y (the first in
+// the low byte) in the low n bytes of w, n being 4 to 8. Byte k goes at
+// offset k plus the number of high bytes before it; one multiplication
+// gives, in byte k of sh, the bit offset of byte k+1 (at most 48), and in
+// byte 3 that of the end.
+func latin1Half(y uint32) (w uint64, n int) {
+	sh := (y>>7&0x01010101)*0x01010101*8 + 0x20181008
+	w = uint64(latin1Pairs[byte(y)]) |
+		uint64(latin1Pairs[byte(y>>8)])<<(sh&63) |
+		uint64(latin1Pairs[byte(y>>16)])<<(sh>>8&63) |
+		uint64(latin1Pairs[byte(y>>24)])<<(sh>>16&63)
+	return w, int(sh >> 27)
 }
 
 // decodeASCII is decodeBytes for ASCII.

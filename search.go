@@ -323,13 +323,112 @@ func searchBytes(hay, ndl []byte, off int64, forward bool) int {
 		return start
 	}
 	if forward {
-		if i := bytes.Index(hay[start:], ndl); i >= 0 {
+		if i := indexRare(hay[start:], ndl); i >= 0 {
 			return start + i
 		}
 		return -1
 	}
 	return bytes.LastIndex(hay[:min(start, len(hay)-len(ndl))+len(ndl)], ndl)
 }
+
+// indexRare returns bytes.Index(hay, ndl), found by looking for the
+// needle's rarest byte (by byteCommonness) with bytes.IndexByte, which
+// skips through memory at vector speed, and comparing the needle only
+// where that byte is. Every match has the byte at its place, and the
+// places are tried in order, so the first match found is the first there
+// is. If the byte turns up too often without a match (more than once per
+// 32 bytes searched, after the first 16 misses), indexSkip takes over from
+// there.
+func indexRare(hay, ndl []byte) int {
+	n := len(ndl)
+	if n < 2 || len(hay) < 64 {
+		return bytes.Index(hay, ndl)
+	}
+	k := rarestByte(ndl)
+	c, last := ndl[k], len(hay)-n // last is the last place a match can start
+	misses := 0
+	for i := 0; i <= last; i++ {
+		j := bytes.IndexByte(hay[i+k:last+k+1], c)
+		if j < 0 {
+			return -1
+		}
+		if i += j; bytes.Equal(hay[i:i+n], ndl) {
+			return i
+		}
+		if misses++; misses > 16 && misses > i>>5 {
+			if j := indexSkip(hay[i+1:], ndl); j >= 0 {
+				return i + 1 + j
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+// indexSkip returns bytes.Index(hay, ndl) by Horspool's rule: look at the
+// byte under the needle's last byte and move the needle so that the last
+// such byte in the rest of it comes under it, or past it if there is none,
+// comparing the needle only when the last bytes agree. No match can start
+// in the bytes skipped, so the first match found is the first. On text a
+// long needle moves many bytes at a time, but a short needle, or data
+// where the moves stay short or the comparisons long, makes this slower
+// than bytes.Index; when the work passes half the bytes passed, after a
+// start of 1024, bytes.Index takes over from there.
+func indexSkip(hay, ndl []byte) int {
+	n := len(ndl)
+	if n < 8 {
+		return bytes.Index(hay, ndl)
+	}
+	var move [256]int
+	for c := range move {
+		move[c] = n
+	}
+	for k, c := range ndl[:n-1] {
+		move[c] = n - 1 - k
+	}
+	lastByte, head := ndl[n-1], ndl[:n-1]
+	work := 0 // a unit a move, and one per 8 bytes compared
+	for i := 0; i+n <= len(hay); {
+		c := hay[i+n-1]
+		if c == lastByte {
+			if bytes.Equal(hay[i:i+n-1], head) {
+				return i
+			}
+			work += n >> 3
+		}
+		i += move[c]
+		if work++; work > 1024 && work > i>>1 {
+			if j := bytes.Index(hay[i:], ndl); j >= 0 {
+				return i + j
+			}
+			return -1
+		}
+	}
+	return -1
+}
+
+// rarestByte returns the index of the byte of ndl that is least common by
+// byteCommonness, the first of equals.
+func rarestByte(ndl []byte) int {
+	k := 0
+	for i, c := range ndl {
+		if byteCommonness[c] < byteCommonness[ndl[k]] {
+			k = i
+		}
+	}
+	return k
+}
+
+// byteCommonness ranks bytes by how often they occur in typical data:
+// text (space, then letters by their frequency in English, digits and
+// punctuation) and binary (zero and 0xFF). Bytes not listed rank lowest.
+var byteCommonness = func() (t [256]uint8) {
+	const common = " etaoinsrhldcumfpgwyb\x00vkETAOINSRHLDCUMFPGWYBVK\n.,0123456789xjqzXJQZ\xff-_/:\"'=()\r\t;"
+	for i := 0; i < len(common); i++ {
+		t[common[i]] = uint8(len(common) - i)
+	}
+	return t
+}()
 
 // searchStart applies Node's IndexOfOffset and the checks that follow it
 // for an n-byte needle in an l-byte haystack. It returns where the search
@@ -425,7 +524,7 @@ const oddRun = 32
 // V8's String::Utf8Value, which keeps a lone surrogate as its three-byte
 // (WTF-8) sequence where Buffer.from would write U+FFFD.
 func utf8Needle(s string) []byte {
-	if utf8.ValidString(s) {
+	if validUTF8(s) {
 		// No surrogates and no replacements: the needle is s itself,
 		// which the search only reads.
 		return unsafe.Slice(unsafe.StringData(s), len(s))
