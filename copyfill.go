@@ -230,31 +230,10 @@ func classifyFill(value any) (fillValue, error) {
 		if v != nil && v.m != nil {
 			return fillValue{kind: fillBuffer, buf: v}, nil
 		}
-	case int:
-		return fillValue{kind: fillByte, num: byte(v)}, nil
-	case int8:
-		return fillValue{kind: fillByte, num: byte(v)}, nil
-	case int16:
-		return fillValue{kind: fillByte, num: byte(v)}, nil
-	case int32:
-		return fillValue{kind: fillByte, num: byte(v)}, nil
-	case int64:
-		return fillValue{kind: fillByte, num: byte(v)}, nil
-	case uint:
-		return fillValue{kind: fillByte, num: byte(v)}, nil
-	case uint8:
-		return fillValue{kind: fillByte, num: v}, nil
-	case uint16:
-		return fillValue{kind: fillByte, num: byte(v)}, nil
-	case uint32:
-		return fillValue{kind: fillByte, num: byte(v)}, nil
-	case uint64:
-		return fillValue{kind: fillByte, num: byte(v)}, nil
-	case uintptr:
-		return fillValue{kind: fillByte, num: byte(v)}, nil
-	case float64:
-		return fillValue{kind: fillByte, num: toUint8(v)}, nil
 	default:
+		if n, ok := numberByte(value); ok {
+			return fillValue{kind: fillByte, num: n}, nil
+		}
 		// Named types over the same underlying types.
 		rv := reflect.ValueOf(value)
 		switch rv.Kind() {
@@ -264,16 +243,36 @@ func classifyFill(value any) (fillValue, error) {
 			if rv.Type().Elem().Kind() == reflect.Uint8 {
 				return fillValue{kind: fillSlice, bytes: rv.Bytes()}, nil
 			}
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			return fillValue{kind: fillByte, num: byte(rv.Int())}, nil
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-			return fillValue{kind: fillByte, num: byte(rv.Uint())}, nil
-		case reflect.Float64:
-			return fillValue{kind: fillByte, num: toUint8(rv.Float())}, nil
 		}
 	}
 	return fillValue{}, nodeError("ERR_INVALID_ARG_TYPE",
 		"The \"value\" argument must be a string, []byte, *Buffer, Go integer or float64. Received %s", describeArg(value))
+}
+
+// numberByte is the byte Node makes of a number argument, for Fill and the
+// searches: an integer of any Go integer type (named ones too) modulo 256,
+// a float64 through ToUint8. ok is false for any other type.
+func numberByte(value any) (b byte, ok bool) {
+	switch v := value.(type) {
+	case int:
+		return byte(v), true
+	case int64:
+		return byte(v), true
+	case uint8:
+		return v, true
+	case float64:
+		return toUint8(v), true
+	}
+	rv := reflect.ValueOf(value)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return byte(rv.Int()), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return byte(rv.Uint()), true
+	case reflect.Float64:
+		return toUint8(rv.Float()), true
+	}
+	return 0, false
 }
 
 // toUint8 is JavaScript's ToUint8: truncate toward zero, modulo 256, with

@@ -6,7 +6,6 @@ package ipcbuf
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -238,31 +237,11 @@ func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forw
 		return searchBytes(hay, encodeString(e, v), off, forward), nil
 	case []byte:
 		return searchRaw(hay, v, off, enc, forward), nil
-	case int:
-		one[0] = byte(v)
-	case int8:
-		one[0] = byte(v)
-	case int16:
-		one[0] = byte(v)
-	case int32:
-		one[0] = byte(v)
-	case int64:
-		one[0] = byte(v)
-	case uint:
-		one[0] = byte(v)
-	case uint8:
-		one[0] = v
-	case uint16:
-		one[0] = byte(v)
-	case uint32:
-		one[0] = byte(v)
-	case uint64:
-		one[0] = byte(v)
-	case uintptr:
-		one[0] = byte(v)
-	case float64:
-		one[0] = needleByte(v)
 	default:
+		if n, ok := numberByte(value); ok {
+			one[0] = n
+			break
+		}
 		what := fmt.Sprintf("type %T", value)
 		if value == nil {
 			what = "nil"
@@ -273,17 +252,6 @@ func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forw
 			"The \"value\" argument must be a string, []byte, *Buffer, integer or float64. Received %s", what)
 	}
 	return searchBytes(hay, one[:], off, forward), nil
-}
-
-// needleByte is the byte Node searches for when the needle is the number f:
-// the low byte of ToUint32(f).
-func needleByte(f float64) byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0
-	}
-	// Trunc and Mod are exact, so this is f's integer part modulo 256, in
-	// (-256, 256); the conversions take it modulo 256 again, as unsigned.
-	return byte(int(math.Mod(math.Trunc(f), 256)))
 }
 
 // searchRaw searches hay for the bytes ndl, as Node's indexOfBuffer does:
