@@ -45,7 +45,8 @@ NODE_CASES ?= 1000000
 test-node-long:
 	IPCBUF_NODE_CASES=$(NODE_CASES) $(GO) test -count=1 -v -run '^TestNodeDifferential$$' .
 
-# Every fuzz target in the package, each for FUZZTIME.
+# Every fuzz target in the package, each for FUZZTIME: a duration (30s) or
+# a count of inputs (300000x).
 FUZZTIME ?= 30s
 fuzz:
 	@set -e; for f in $$($(GO) test -list '^Fuzz' . | grep '^Fuzz'); do \
