@@ -32,3 +32,16 @@ func ExampleOpenShm() {
 	fmt.Println(other.Len(), s)
 	// Output: 4096 shared
 }
+
+func ExampleCreateShmTemp() {
+	// A new object under a random name that no one can have prepared.
+	b, err := ipcbuf.CreateShmTemp("example-*.buf", 4096)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Remove()
+	defer b.Close()
+	// Hand b.Name() to the processes that should open it.
+	fmt.Println(b.Kind(), b.Len(), b.Name()[:9])
+	// Output: posix 4096 *example-
+}

@@ -1,6 +1,7 @@
 package ipcbuf_test
 
 import (
+	"errors"
 	"fmt"
 	"log"
 
@@ -40,4 +41,18 @@ func ExampleBuffer_Slice() {
 	s, _ := b.ToString("", 0, 8)
 	fmt.Printf("%q\n", s)
 	// Output: "\x00\x00\x00\x00tail"
+}
+
+func ExampleError() {
+	b, _ := ipcbuf.Alloc(4)
+	n, _ := b.WriteUint16BE(0xbeef, 1) // returns offset + 2, as in Node
+	_, err := b.WriteUint8(256, 0)     // Node throws here; Go returns the same code
+	var nerr *ipcbuf.Error
+	if errors.As(err, &nerr) {
+		fmt.Println(n, nerr.Code, errors.Is(err, ipcbuf.ErrOutOfRange))
+	}
+	fmt.Println(b)
+	// Output:
+	// 3 ERR_OUT_OF_RANGE true
+	// <Buffer 00 be ef 00>
 }
