@@ -99,8 +99,8 @@ type region struct {
 	sysvID  int                 // the segment's identifier, for Remove; -1 otherwise
 }
 
-// release flushes and unmaps r. It is called exactly once: by Close, or by
-// the cleanup when no view of the memory is reachable.
+// release flushes and unmaps r: by Close, or by the cleanup when no view of
+// the memory is reachable (after a retire, it unmaps the reservation).
 func (r *region) release() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -97,6 +97,9 @@ func mapFD(obj fdObject, fd, size int, o options, created bool) (*Buffer, error)
 		}
 	}
 	r := &region{flush: msyncRegion, unmap: munmapRegion, reserve: reserveRegion, sysvID: -1}
+	if o.readOnly {
+		r.flush = nil // nothing here can write the memory: never a disk flush
+	}
 	if n > 0 {
 		if r.addr, err = cshim.Mmap(fd, int(n), !o.readOnly); err != nil {
 			return nil, err

@@ -575,18 +575,11 @@ func startNodeBench() (*nodeBench, error) {
 	}
 	cmd := exec.Command(path, script)
 	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
+	in, out, err := startPiped(cmd)
 	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting node: %w", err)
 	}
-	n := &nodeBench{cmd: cmd, in: in, out: bufio.NewReader(out)}
+	n := &nodeBench{cmd: cmd, in: in, out: out}
 	var v struct{ Version string }
 	if err := n.call(map[string]any{"op": "version"}, nil, &v); err != nil {
 		n.close()

@@ -162,18 +162,7 @@ func memFill(p []byte, v uint64) {
 
 // memSum adds up every word of p, front to back, in four independent chains so
 // that the adds keep up with the loads.
-func memSum(p []byte) uint64 {
-	w := memWords(p)
-	var s0, s1, s2, s3 uint64
-	for len(w) >= 4 {
-		s0 += w[0]
-		s1 += w[1]
-		s2 += w[2]
-		s3 += w[3]
-		w = w[4:]
-	}
-	return s0 + s1 + s2 + s3
-}
+func memSum(p []byte) uint64 { return sumWords(memWords(p)) }
 
 // memRandomSeed starts the same sequence of offsets for every contender.
 const memRandomSeed = 0x9E3779B97F4A7C15

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 )
@@ -20,6 +22,23 @@ func runChild(role string) int {
 		return 2
 	}
 	return f()
+}
+
+// startPiped starts cmd with a pipe to its standard input and one from its
+// standard output.
+func startPiped(cmd *exec.Cmd) (io.WriteCloser, *bufio.Reader, error) {
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	return in, bufio.NewReader(out), nil
 }
 
 // child returns a command running this program in role, with extra

@@ -280,18 +280,11 @@ type peer struct {
 func startPeer(cfg *config, role string, files []*os.File, env ...string) (*peer, error) {
 	cmd := child(cfg, role, append(env, "GOMAXPROCS=1")...)
 	cmd.ExtraFiles = files
-	in, err := cmd.StdinPipe()
+	in, out, err := startPiped(cmd)
 	if err != nil {
 		return nil, err
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	p := &peer{role: role, cmd: cmd, in: in, out: bufio.NewReader(out)}
+	p := &peer{role: role, cmd: cmd, in: in, out: out}
 	if _, err := p.reply(); err != nil {
 		p.stop()
 		return nil, err
