@@ -1,0 +1,586 @@
+package ipcbuf
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"math"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// MutexSize is the number of bytes a Mutex takes in a buffer. Its offset
+// must be a multiple of 8 in memory, and 16 zero bytes are an unlocked,
+// consistent mutex, so a new buffer needs no initialisation.
+const MutexSize = 16
+
+// Mutex is a robust mutual-exclusion lock that lives in MutexSize bytes of
+// a Buffer, so that every process mapping the buffer shares it. When the
+// process holding it dies, the next Lock notices, takes the lock and
+// returns an error matching ErrOwnerDead: the data the mutex protects may
+// be half-updated, so the new owner repairs it and calls MarkConsistent
+// before Unlock. An owner that unlocks without MarkConsistent makes the
+// mutex unusable: every later Lock returns ErrNotRecoverable until Reset.
+// That is the contract of POSIX robust mutexes; it neither gives up for
+// good once an owner has died nor hands the lock over silently as if
+// nothing had happened.
+//
+// # Ownership
+//
+// A Mutex is held by a process, not by a goroutine or a thread: any
+// goroutine of the process that locked it may Unlock it, as with
+// sync.Mutex, and a goroutine that locks it while another goroutine of the
+// same process holds it waits for that Unlock (it is not reentrant).
+// Unlock from a process that does not hold it is an error matching
+// fs.ErrPermission and changes nothing.
+//
+// pthread's robust mutexes are not used because the kernel's robust list
+// ties ownership to an OS thread, which a goroutine does not keep: it
+// migrates between threads, and Go kills a locked thread whose goroutine
+// exits. The price of tying ownership to the process instead: the kernel
+// does not release the lock the instant its owner dies. A waiter notices a
+// dead owner by checking it whenever its sleep ends without a wake-up: 1
+// ms into the wait, then at doubling intervals up to MutexCheckInterval
+// (and at once in TryLock, and before LockTimeout gives up). So a dead
+// owner costs a waiter at most MutexCheckInterval, and about a millisecond
+// when it was already dead. The owner is named
+// by its process id and start time (field 22 of /proc/<pid>/stat), so a
+// process that happens to get a dead owner's pid is not taken for it, and
+// a zombie counts as dead. For those checks to mean anything, every
+// process using a mutex must share one PID namespace (and one time
+// namespace, which shifts start times); without /proc, a living process
+// with the owner's pid is taken for the owner.
+//
+// # Layout
+//
+// The layout is fixed, so that programs in other languages can share a
+// mutex. All words are in the machine's byte order.
+//
+//	offset 0, 32 bits: the state, which is the futex word:
+//	    bits 0-21   the owner's pid (0: unlocked)
+//	    bits 22-29  zero
+//	    bit 30      waiters: a process may be asleep on the word, so Unlock
+//	                must wake one (FUTEX_WAKE, not FUTEX_PRIVATE_FLAG)
+//	    bit 31      inconsistent: the owner took over from a dead owner and
+//	                has not called MarkConsistent; with pid 0, the mutex is
+//	                not recoverable
+//	offset 4, 32 bits: the owner's ticket, the low 32 bits of its start
+//	    time in clock ticks (0 when unlocked; 0 while locked means unknown)
+//	offset 8, 64 bits: reserved, zero
+//
+// The state and the ticket change together, in one 64-bit compare-and-swap
+// of the 8 bytes at offset 0, so there is no moment when a lock is taken
+// and its owner is not yet known: a waiter never takes a live owner for a
+// dead one. The states, with every transition a compare-and-swap:
+//
+//	unlocked        state 0, ticket 0 (all 16 bytes zero)
+//	locked          state pid [|waiters], ticket t
+//	inconsistent    state pid|inconsistent [|waiters], ticket t
+//	not recoverable state inconsistent (0x80000000), ticket 0
+//
+//	unlocked      -> locked             Lock (with waiters set if the
+//	                                    locker has slept: others may too)
+//	locked        -> locked|waiters     a waiter, before FUTEX_WAIT
+//	locked(me)    -> unlocked           Unlock; FUTEX_WAKE one if waiters
+//	locked(dead)  -> inconsistent(me)   Lock finds the owner dead:
+//	                                    ErrOwnerDead (waiters kept)
+//	inconsistent(dead) -> inconsistent(me) the repairer died too: the next
+//	                                    one gets ErrOwnerDead again
+//	inconsistent(me) -> locked(me)      MarkConsistent
+//	inconsistent(me) -> not recoverable Unlock without MarkConsistent;
+//	                                    FUTEX_WAKE all
+//	any           -> unlocked           Reset (all 16 bytes zeroed); wake all
+//
+// Any other content (reserved bits or bytes set, a ticket without an
+// owner) is not a mutex: the methods return an error matching ErrCorrupt
+// and change nothing.
+//
+// # Waiting
+//
+// A blocked Lock holds nothing of the buffer while it sleeps, so Close does
+// not wait for it; the Lock then returns an error matching fs.ErrClosed
+// within MutexCheckInterval. LockContext returns as soon as its context is
+// done (at worst within MutexCheckInterval), LockTimeout when its time is
+// up. A Mutex is two words of Go memory naming the buffer and offset; its
+// methods may be called from many goroutines at once. It works on every
+// kind of buffer (on a memory buffer, between goroutines) on Linux; on
+// other systems NewMutex returns an error matching errors.ErrUnsupported.
+type Mutex struct {
+	b   *Buffer
+	off int
+}
+
+// MutexCheckInterval is the longest a waiting Lock sleeps before it checks
+// that the holder is still alive: the worst-case time to notice a dead
+// owner, beyond the time the kernel takes to end the process. A check
+// costs a kill(pid, 0) and a read of /proc/<pid>/stat, about 10 µs, so 50
+// ms keeps a waiter's cost under 0.05% of a CPU while a dead owner still
+// costs less than a human notices.
+const MutexCheckInterval = 50 * time.Millisecond
+
+// mutexFirstNap is how long a Lock first sleeps before it checks the
+// owner; each check that finds it alive doubles the next sleep, up to
+// MutexCheckInterval. An owner found dead at once costs about a
+// millisecond, and a check costs a waiter at most 1% of the time it has
+// waited, so the contended path, where most waits end with a wake-up long
+// before, pays nothing for it.
+const mutexFirstNap = time.Millisecond
+
+// The fields of the state word; see Mutex.
+const (
+	mutexPid      = 1<<22 - 1 // PID_MAX_LIMIT is 2^22 on Linux
+	mutexReserved = 0xff << 22
+	mutexWaiters  = 1 << 30
+	mutexIncons   = 1 << 31
+	mutexNotRecov = mutexIncons // no owner, inconsistent
+)
+
+// littleEndian says where the state lies in the 64-bit word at offset 0:
+// its low half on a little-endian machine, its high half otherwise.
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
+
+func mutexPack(state, ticket uint32) uint64 {
+	if littleEndian {
+		return uint64(state) | uint64(ticket)<<32
+	}
+	return uint64(state)<<32 | uint64(ticket)
+}
+
+func mutexUnpack(v uint64) (state, ticket uint32) {
+	if littleEndian {
+		return uint32(v), uint32(v >> 32)
+	}
+	return uint32(v >> 32), uint32(v)
+}
+
+// mutexValid reports whether the 16 bytes hold a state the mutex writes.
+func mutexValid(v, reserved uint64) bool {
+	state, ticket := mutexUnpack(v)
+	switch {
+	case reserved != 0 || state&mutexReserved != 0:
+		return false
+	case state&mutexPid == 0: // unlocked or not recoverable
+		return ticket == 0 && (state == 0 || state == mutexNotRecov)
+	}
+	return true
+}
+
+// identity is this process as a mutex owner: its pid and ticket, and the
+// word a Lock writes.
+type identity struct {
+	pid, ticket uint32
+	word        uint64
+}
+
+// self returns this process's identity, read once: a process's start time
+// never changes, and Go cannot fork without exec.
+var self = sync.OnceValue(func() identity {
+	pid := uint32(processID())
+	ticket := uint32(startTime())
+	return identity{pid: pid, ticket: ticket, word: mutexPack(pid, ticket)}
+})
+
+// NewMutex returns the Mutex at byte off of b. The MutexSize bytes there
+// must be zero (an unlocked mutex) or hold a mutex; anything else is an
+// error matching ErrCorrupt. b must be open and writable, and off must be
+// within it and a multiple of 8 in memory (for a Slice of a buffer, count
+// from the start of the whole mapping), else the error matches
+// fs.ErrInvalid. Nothing is written: two processes may call NewMutex on the
+// same bytes at any time.
+func NewMutex(b *Buffer, off int) (*Mutex, error) {
+	if !haveFutex {
+		return nil, b.pathError("mutex", futexWakeErr())
+	}
+	m := &Mutex{b: b, off: off}
+	if _, err := m.inspect("mutex"); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// futexWakeErr returns the error futexWakeN gives where there is no futex.
+func futexWakeErr() error {
+	_, err := futexWakeN(nil, 1)
+	return err
+}
+
+// mutexWord returns the address of the mutex's first 8 bytes at off in b,
+// under a lease that the caller must release. It is checked as every
+// access to a word is: b open and writable, off within b, the address a
+// multiple of 8. (The atomics have a helper of their own for this; the two
+// can become one.)
+func (b *Buffer) mutexWord(op string, off int) (*uint64, lease, error) {
+	mem, l, err := b.acquire(op, true)
+	if err != nil {
+		return nil, lease{}, err
+	}
+	if off < 0 || off > len(mem)-MutexSize {
+		l.release(nil)
+		return nil, lease{}, b.pathError(op, invalid("mutex offset %d: a mutex takes %d bytes, and the buffer has %d", off, MutexSize, len(mem)))
+	}
+	p := unsafe.Pointer(&mem[off])
+	if uintptr(p)%8 != 0 {
+		l.release(nil)
+		return nil, lease{}, b.pathError(op, invalid("mutex offset %d is not 8-byte aligned in memory (it is %d bytes past a multiple of 8)", off, uintptr(p)%8))
+	}
+	return (*uint64)(p), l, nil
+}
+
+// reservedOf returns the address of the reserved word after p.
+func reservedOf(p *uint64) *uint64 { return (*uint64)(unsafe.Add(unsafe.Pointer(p), 8)) }
+
+// stateOf returns the address of the 32-bit state word, the futex word,
+// which is the first 4 bytes in either byte order.
+func stateOf(p *uint64) *uint32 { return (*uint32)(unsafe.Pointer(p)) }
+
+// inspect returns the mutex's word, or an error if the buffer cannot be
+// used or the bytes are not a mutex.
+func (m *Mutex) inspect(op string) (v uint64, err error) {
+	p, l, err := m.b.mutexWord(op, m.off)
+	if err != nil {
+		return 0, err
+	}
+	defer l.release(&err)
+	v = atomic.LoadUint64(p)
+	if !mutexValid(v, atomic.LoadUint64(reservedOf(p))) {
+		return 0, m.corrupt(op, p)
+	}
+	return v, nil
+}
+
+// corrupt returns the error for bytes that are not a mutex; the lease on
+// p must be held.
+func (m *Mutex) corrupt(op string, p *uint64) error {
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(p)), MutexSize)
+	return m.b.pathError(op, fmt.Errorf("%w: the %d bytes at offset %d (% x) are not a mutex", ErrCorrupt, MutexSize, m.off, raw))
+}
+
+// Lock locks m, waiting as long as it takes. It returns nil, or an error
+// matching ErrOwnerDead with m locked all the same: the previous owner
+// died holding it, and the data it protects needs repair and
+// MarkConsistent before Unlock. Any other error (ErrNotRecoverable,
+// ErrCorrupt, fs.ErrClosed, ErrFault) leaves m not locked by this process.
+func (m *Mutex) Lock() error {
+	_, err := m.lock("lock", nil, time.Time{}, false)
+	return err
+}
+
+// LockTimeout is Lock that gives up after d: then it returns an error
+// matching ErrTimeout, having checked that the owner is alive. A negative d
+// is an error matching fs.ErrInvalid; 0 means one attempt.
+func (m *Mutex) LockTimeout(d time.Duration) error {
+	if d < 0 {
+		return m.b.pathError("lock", invalid("negative timeout %v", d))
+	}
+	_, err := m.lock("lock", nil, time.Now().Add(d), false)
+	return err
+}
+
+// LockContext is Lock that gives up when ctx is done: then it returns an
+// error matching ctx.Err().
+func (m *Mutex) LockContext(ctx context.Context) error {
+	_, err := m.lock("lock", ctx, time.Time{}, false)
+	return err
+}
+
+// TryLock locks m if it can without waiting. It returns true when it
+// locked it: with a nil error, or with one matching ErrOwnerDead, as Lock.
+// When another living process (or another goroutine of this one) holds m,
+// it returns false and nil.
+func (m *Mutex) TryLock() (bool, error) {
+	return m.lock("trylock", nil, time.Time{}, true)
+}
+
+// lock is Lock, LockTimeout, LockContext and TryLock: it waits until ctx
+// is done (nil: never), until deadline (zero: none), or not at all (try).
+func (m *Mutex) lock(op string, ctx context.Context, deadline time.Time, try bool) (bool, error) {
+	if ctx != nil {
+		if err := ctx.Err(); err != nil {
+			return false, m.b.pathError(op, err)
+		}
+	}
+	if ok, err := m.fastLock(op); ok || err != nil {
+		return ok, err
+	}
+	if ctx != nil && ctx.Done() != nil {
+		// Wake the sleepers on the word when ctx is done, this goroutine
+		// among them; in other processes that is a spurious wake-up,
+		// which they shrug off.
+		stop := context.AfterFunc(ctx, func() { m.wake(math.MaxInt32) })
+		defer stop()
+	}
+	check := try || !deadline.IsZero() && !time.Now().Before(deadline)
+	slept := false
+	nap := mutexFirstNap
+	for {
+		if ctx != nil {
+			if err := ctx.Err(); err != nil {
+				return false, m.b.pathError(op, err)
+			}
+		}
+		s, err := m.step(op, slept, check)
+		if err != nil {
+			return false, err
+		}
+		switch s.what {
+		case stepLocked:
+			return true, nil
+		case stepRetry:
+			continue
+		case stepCheck:
+			check = false
+			pid := s.state & mutexPid
+			if !ownerAlive(pid, s.ticket) {
+				taken, err := m.takeOver(op, s.v)
+				if err != nil {
+					return false, err
+				}
+				if taken {
+					return true, m.b.pathError(op, fmt.Errorf("%w (it was pid %d)", ErrOwnerDead, pid))
+				}
+				continue
+			}
+			if try {
+				return false, nil
+			}
+			if !deadline.IsZero() && !time.Now().Before(deadline) {
+				return false, m.b.pathError(op, ErrTimeout)
+			}
+		case stepSleep:
+			d := nap
+			if !deadline.IsZero() {
+				left := time.Until(deadline)
+				if left <= 0 {
+					check = true // one last look at the owner before giving up
+					continue
+				}
+				d = min(d, left)
+			}
+			slept = true
+			switch err := futexWaitOnce(s.addr, s.state, d); err {
+			case nil, syscall.EAGAIN, syscall.EINTR:
+				// Woken, or the state changed, or a signal: look again.
+			case syscall.ETIMEDOUT:
+				check = true
+				nap = min(2*nap, MutexCheckInterval)
+			case syscall.EFAULT:
+				// The memory went away under the wait (Close): the next
+				// step's lease says so. Should it not, do not spin.
+				if _, err := m.inspect(op); err != nil {
+					return false, err
+				}
+				return false, m.b.pathError(op, err)
+			default:
+				return false, m.b.pathError(op, err)
+			}
+		}
+	}
+}
+
+// fastLock is the uncontended Lock: one compare-and-swap of an unlocked
+// word.
+func (m *Mutex) fastLock(op string) (ok bool, err error) {
+	p, l, err := m.b.mutexWord(op, m.off)
+	if err != nil {
+		return false, err
+	}
+	defer l.release(&err)
+	// Reserved bytes set: not a mutex; the slow path says so.
+	return atomic.LoadUint64(reservedOf(p)) == 0 && atomic.CompareAndSwapUint64(p, 0, self().word), nil
+}
+
+// What a step of lock found, and what to do next.
+const (
+	stepLocked = iota // the mutex is ours
+	stepRetry         // a compare-and-swap lost a race: step again
+	stepCheck         // check whether the owner lives, then step again
+	stepSleep         // wait on addr while it holds state
+)
+
+type stepResult struct {
+	what   int
+	v      uint64 // the word seen
+	state  uint32 // its state: for stepSleep, the value to wait on
+	ticket uint32
+	addr   *uint32
+}
+
+// step makes one attempt to lock m under a lease. slept says whether this
+// Lock has slept (so other waiters may exist, and the waiters bit must be
+// kept). With check, a held mutex is reported for a liveness check instead
+// of a sleep.
+func (m *Mutex) step(op string, slept, check bool) (s stepResult, err error) {
+	p, l, err := m.b.mutexWord(op, m.off)
+	if err != nil {
+		return s, err
+	}
+	defer l.release(&err)
+	v := atomic.LoadUint64(p)
+	state, ticket := mutexUnpack(v)
+	s = stepResult{v: v, state: state, ticket: ticket, addr: stateOf(p)}
+	switch {
+	case !mutexValid(v, atomic.LoadUint64(reservedOf(p))):
+		return s, m.corrupt(op, p)
+	case state == mutexNotRecov:
+		return s, m.b.pathError(op, ErrNotRecoverable)
+	case state == 0:
+		next := self().word
+		if slept {
+			next = mutexPack(self().pid|mutexWaiters, self().ticket)
+		}
+		if atomic.CompareAndSwapUint64(p, v, next) {
+			s.what = stepLocked
+		} else {
+			s.what = stepRetry
+		}
+		return s, nil
+	case check:
+		s.what = stepCheck
+		return s, nil
+	case state&mutexWaiters == 0:
+		state |= mutexWaiters
+		if !atomic.CompareAndSwapUint64(p, v, mutexPack(state, ticket)) {
+			s.what = stepRetry
+			return s, nil
+		}
+	}
+	s.what, s.state = stepSleep, state
+	return s, nil
+}
+
+// takeOver locks m from an owner found dead, if the word is still v: it
+// becomes inconsistent, owned by this process, waiters bit kept.
+func (m *Mutex) takeOver(op string, v uint64) (ok bool, err error) {
+	p, l, err := m.b.mutexWord(op, m.off)
+	if err != nil {
+		return false, err
+	}
+	defer l.release(&err)
+	state, _ := mutexUnpack(v)
+	me := self()
+	return atomic.CompareAndSwapUint64(p, v, mutexPack(me.pid|mutexIncons|state&mutexWaiters, me.ticket)), nil
+}
+
+// wake wakes up to n waiters on m's word, if the buffer is still open.
+func (m *Mutex) wake(n int) {
+	p, l, err := m.b.mutexWord("wake", m.off)
+	if err != nil {
+		return
+	}
+	defer l.release(nil)
+	_, _ = futexWakeN(stateOf(p), n)
+}
+
+// Unlock unlocks m. The process must hold it (any of its goroutines may
+// call Unlock); otherwise the error matches fs.ErrPermission and m is left
+// as it was. If this process took m over from a dead owner and has not
+// called MarkConsistent, Unlock still unlocks it, but m becomes not
+// recoverable: every waiter and every later Lock gets ErrNotRecoverable,
+// and so does this Unlock, to say so.
+func (m *Mutex) Unlock() (err error) {
+	p, l, err := m.b.mutexWord("unlock", m.off)
+	if err != nil {
+		return err
+	}
+	defer l.release(&err)
+	for {
+		v := atomic.LoadUint64(p)
+		state, _ := mutexUnpack(v)
+		if err := m.mustHold("unlock", p, v); err != nil {
+			return err
+		}
+		if state&mutexIncons != 0 {
+			if !atomic.CompareAndSwapUint64(p, v, mutexPack(mutexNotRecov, 0)) {
+				continue
+			}
+			_, _ = futexWakeN(stateOf(p), math.MaxInt32)
+			return m.b.pathError("unlock", fmt.Errorf("%w: unlocked without MarkConsistent after ErrOwnerDead", ErrNotRecoverable))
+		}
+		if !atomic.CompareAndSwapUint64(p, v, 0) {
+			continue // a waiter set its bit
+		}
+		if state&mutexWaiters != 0 {
+			if _, err := futexWakeN(stateOf(p), 1); err != nil {
+				return m.b.pathError("unlock", err)
+			}
+		}
+		return nil
+	}
+}
+
+// MarkConsistent tells m that the data it protects has been repaired after
+// Lock returned ErrOwnerDead, so that Unlock leaves it usable. The process
+// must hold m (else an error matching fs.ErrPermission); on a consistent
+// mutex it does nothing.
+func (m *Mutex) MarkConsistent() (err error) {
+	p, l, err := m.b.mutexWord("markconsistent", m.off)
+	if err != nil {
+		return err
+	}
+	defer l.release(&err)
+	for {
+		v := atomic.LoadUint64(p)
+		state, ticket := mutexUnpack(v)
+		if err := m.mustHold("markconsistent", p, v); err != nil {
+			return err
+		}
+		if state&mutexIncons == 0 ||
+			atomic.CompareAndSwapUint64(p, v, mutexPack(state&^mutexIncons, ticket)) {
+			return nil
+		}
+	}
+}
+
+// mustHold returns nil if this process holds the mutex whose word v was
+// read from p, and otherwise an error that says who does; the lease on p
+// must be held.
+func (m *Mutex) mustHold(op string, p *uint64, v uint64) error {
+	state, ticket := mutexUnpack(v)
+	me := self()
+	pid := state & mutexPid
+	var who string
+	switch {
+	case !mutexValid(v, atomic.LoadUint64(reservedOf(p))):
+		return m.corrupt(op, p)
+	case pid == me.pid && ticket == me.ticket:
+		return nil
+	case state == 0:
+		who = "is not locked"
+	case state == mutexNotRecov:
+		who = "is not recoverable and not locked"
+	case pid == me.pid:
+		who = fmt.Sprintf("is held by an earlier process with this pid (%d), which has died", pid)
+	default:
+		who = fmt.Sprintf("is held by pid %d", pid)
+	}
+	return m.b.pathError(op, &notOwnerError{fmt.Sprintf("the mutex at offset %d %s, not by this process (pid %d)", m.off, who, me.pid)})
+}
+
+// notOwnerError is an operation on a mutex by a process that does not hold
+// it. It matches fs.ErrPermission.
+type notOwnerError struct{ msg string }
+
+func (e *notOwnerError) Error() string        { return e.msg }
+func (e *notOwnerError) Is(target error) bool { return target == fs.ErrPermission }
+
+// Reset makes m unlocked and consistent whatever its bytes hold: after
+// ErrNotRecoverable once the data has been checked, or over bytes that are
+// not a mutex (ErrCorrupt). It wakes every waiter. It is for when no
+// process is using m: one that holds it would go on as if it did.
+func (m *Mutex) Reset() (err error) {
+	p, l, err := m.b.mutexWord("reset", m.off)
+	if err != nil {
+		return err
+	}
+	defer l.release(&err)
+	atomic.StoreUint64(reservedOf(p), 0)
+	atomic.StoreUint64(p, 0)
+	_, _ = futexWakeN(stateOf(p), math.MaxInt32)
+	return nil
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package ipcbuf_test
+
+const raceEnabled = false
