@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/ipcbuf/ipcbuf"
@@ -111,5 +112,39 @@ func BenchmarkNumber(b *testing.B) {
 			}
 		})
 		_ = sink
+	}
+}
+
+// BenchmarkMutexUncontended is Lock and Unlock with no other locker, on
+// each kind of buffer, beside sync.Mutex: the cost of the robust mutex's
+// fast path (two leases on the buffer and two compare-and-swaps).
+//
+//	go test -run '^$' -bench BenchmarkMutexUncontended -count 6 .
+func BenchmarkMutexUncontended(b *testing.B) {
+	b.Run("kind=sync.Mutex", func(b *testing.B) {
+		var mu sync.Mutex
+		for b.Loop() {
+			mu.Lock()
+			mu.Unlock()
+		}
+	})
+	for kind, buf := range benchBuffers(b, 4096) {
+		b.Run("kind="+kind, func(b *testing.B) {
+			// benchBuffers fills the buffers with ones, which are not a
+			// mutex; zero bytes are an unlocked one.
+			buf.Fill(0, 0, ipcbuf.MutexSize, "")
+			m, err := ipcbuf.NewMutex(buf, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if err := m.Lock(); err != nil {
+					b.Fatal(err)
+				}
+				if err := m.Unlock(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -31,6 +31,9 @@ commands:
            print TARGET's bytes from start to end, decoded (Node's buf.toString)
   rm TARGET
            remove TARGET
+  lock [--timeout D] TARGET -- COMMAND [ARG...]
+           run COMMAND holding the mutex at the start of TARGET (created
+           with 16 bytes if missing); exit with COMMAND's status
 
 TARGET is one of:
   '*name'          POSIX shared memory object (/dev/shm/name on Linux)
@@ -59,6 +62,7 @@ func init() {
 		"put":  {"put [--size N] [--offset N] [--enc E] TARGET STRING", runPut},
 		"get":  {"get [--start N] [--end N] [--enc E] TARGET", runGet},
 		"rm":   {"rm TARGET", runRm},
+		"lock": {lockSynopsis, runLock},
 		"help": {"help [command]", runHelp},
 	}
 }
