@@ -16,6 +16,24 @@ import (
 	"github.com/ipcbuf/ipcbuf"
 )
 
+// lockAsCommandEnv makes the test binary be the ipcbuf command, so that
+// TestLockProcesses can run it as separate processes without building it.
+const lockAsCommandEnv = "IPCBUF_TEST_LOCK_AS_COMMAND"
+
+func init() {
+	if os.Getenv(lockAsCommandEnv) == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+}
+
+// ipcbufCommand returns the ipcbuf command with args, as a process of its
+// own: the test binary, in the role of the command.
+func ipcbufCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), lockAsCommandEnv+"=1", "GORACE=atexit_sleep_ms=0")
+	return cmd
+}
+
 // mustLockFail runs the command and fails the test unless it exits with
 // code, says want on stderr and prints nothing on stdout.
 func mustLockFail(t *testing.T, code int, want string, args ...string) {
@@ -178,7 +196,6 @@ func TestLockNotAMutex(t *testing.T) {
 // take turns, and when one is killed holding the lock, its command dies
 // with it and the next one says so and goes on.
 func TestLockProcesses(t *testing.T) {
-	bin := buildCommand(t)
 
 	t.Run("serialise", func(t *testing.T) {
 		forEachKind(t, func(t *testing.T, target string) {
@@ -186,7 +203,7 @@ func TestLockProcesses(t *testing.T) {
 			const n = 3
 			var cmds []*exec.Cmd
 			for i := range n {
-				cmd := exec.Command(bin, "lock", target, "--", "sh", "-c",
+				cmd := ipcbufCommand("lock", target, "--", "sh", "-c",
 					`echo "start $1" >> "$2"; sleep 0.1; echo "end $1" >> "$2"`, "sh", strconv.Itoa(i), log)
 				var stderr bytes.Buffer
 				cmd.Stderr = &stderr
@@ -222,7 +239,7 @@ func TestLockProcesses(t *testing.T) {
 	t.Run("holder killed", func(t *testing.T) {
 		forEachKind(t, func(t *testing.T, target string) {
 			pidFile := filepath.Join(t.TempDir(), "pid")
-			holder := exec.Command(bin, "lock", target, "--", "sh", "-c", `echo $$ > "$1"; exec sleep 600`, "sh", pidFile)
+			holder := ipcbufCommand("lock", target, "--", "sh", "-c", `echo $$ > "$1"; exec sleep 600`, "sh", pidFile)
 			if err := holder.Start(); err != nil {
 				t.Fatal(err)
 			}
