@@ -43,6 +43,7 @@ func init() {
 	childRoles["mutex-loop"] = mutexLoopChild
 	childRoles["mutex-hold"] = mutexHoldChild
 	childRoles["mutex-wait"] = mutexWaitChild
+	childRoles["mutex-abandon"] = mutexAbandonChild
 }
 
 // mutexChildOpen opens target and the mutex at 0 in a child, or says why
@@ -203,6 +204,28 @@ func mutexWaitChild(target string) int {
 	fmt.Println("locked")
 	if err := m.Unlock(); err != nil {
 		fmt.Fprintln(os.Stderr, "child: unlock:", err)
+		return 1
+	}
+	return 0
+}
+
+// mutexAbandonChild locks a mutex whose owner died, says "took over",
+// and when its stdin closes unlocks it without MarkConsistent, which must
+// make it not recoverable.
+func mutexAbandonChild(target string) int {
+	b, m, ok := mutexChildOpen(target)
+	if !ok {
+		return 1
+	}
+	defer b.Close()
+	if err := m.Lock(); !errors.Is(err, ipcbuf.ErrOwnerDead) {
+		fmt.Fprintln(os.Stderr, "child: lock:", err, "(want ErrOwnerDead)")
+		return 1
+	}
+	fmt.Println("took over")
+	io.Copy(io.Discard, os.Stdin)
+	if err := m.Unlock(); !errors.Is(err, ipcbuf.ErrNotRecoverable) {
+		fmt.Fprintln(os.Stderr, "child: unlock:", err, "(want ErrNotRecoverable)")
 		return 1
 	}
 	return 0
@@ -545,6 +568,99 @@ func TestMutexNotRecoverable(t *testing.T) {
 	qt.Assert(t, mutexBytes(t, b, 0), qt.DeepEquals, make([]byte, ipcbuf.MutexSize))
 	qt.Assert(t, m.Lock(), qt.IsNil)
 	qt.Assert(t, m.Unlock(), qt.IsNil)
+}
+
+// TestMutexNotRecoverableProcesses: another process takes over from a dead
+// owner and unlocks without repairing: a Lock waiting in this process is
+// woken with ErrNotRecoverable, and so is every later one, until Reset.
+func TestMutexNotRecoverableProcesses(t *testing.T) {
+	watchdog(t, 2*time.Minute)
+	target, b, m := newMutexBuffer(t, sharedMutexKind(t))
+	// This pid with another start time: an earlier process, dead.
+	setOwner(t, b, 0, uint32(os.Getpid()), startTicket(t, os.Getpid())+1)
+	c := startMutexChild(t, "mutex-abandon", target)
+	c.expect(t, "took over")
+	waited := make(chan error)
+	go func() { waited <- m.Lock() }()
+	time.Sleep(20 * time.Millisecond)
+	c.stdin.Close()
+	qt.Assert(t, c.wait(), qt.IsNil, qt.Commentf("%s", c.stderr.Bytes()))
+	qt.Assert(t, <-waited, qt.ErrorIs, ipcbuf.ErrNotRecoverable)
+	ok, err := m.TryLock()
+	qt.Assert(t, ok, qt.IsFalse)
+	qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrNotRecoverable)
+	qt.Assert(t, m.Reset(), qt.IsNil)
+	qt.Assert(t, m.Lock(), qt.IsNil)
+	qt.Assert(t, m.Unlock(), qt.IsNil)
+}
+
+// FuzzMutexBytes: whatever 16 bytes a mutex's place holds, NewMutex and
+// the methods that cannot wait never crash or hang: bytes that are not a
+// mutex are ErrCorrupt everywhere and stay as they were; a mutex is
+// locked, or refused, as its state says. Scenario 28.
+func FuzzMutexBytes(f *testing.F) {
+	me := uint32(os.Getpid())
+	native := func(state, ticket uint32, reserved uint64) []byte {
+		raw := make([]byte, ipcbuf.MutexSize)
+		binary.NativeEndian.PutUint32(raw, state)
+		binary.NativeEndian.PutUint32(raw[4:], ticket)
+		binary.NativeEndian.PutUint64(raw[8:], reserved)
+		return raw
+	}
+	for _, seed := range [][]byte{
+		make([]byte, ipcbuf.MutexSize),
+		native(stateIncons, 0, 0),
+		native(me, 1, 0),
+		native(me|stateWaiters|stateIncons, 1, 0),
+		native(1, 0, 0), // init, alive
+		native(0, 0, 1),
+		[]byte("0123456789abcdef"),
+		bytes.Repeat([]byte{0xff}, ipcbuf.MutexSize),
+	} {
+		f.Add(seed)
+	}
+	b, err := ipcbuf.Alloc(mxSize)
+	if err != nil {
+		f.Fatal(err)
+	}
+	held, err := ipcbuf.NewMutex(b, 0) // a handle made while the bytes were a mutex
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if len(raw) != ipcbuf.MutexSize {
+			return
+		}
+		if _, err := b.WriteAt(raw, 0); err != nil {
+			t.Fatal(err)
+		}
+		m, err := ipcbuf.NewMutex(b, 0)
+		if errors.Is(err, ipcbuf.ErrCorrupt) {
+			ok, err := held.TryLock()
+			qt.Assert(t, ok, qt.IsFalse)
+			qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrCorrupt)
+			qt.Assert(t, held.LockTimeout(0), qt.ErrorIs, ipcbuf.ErrCorrupt)
+			qt.Assert(t, held.Unlock(), qt.ErrorIs, ipcbuf.ErrCorrupt)
+			qt.Assert(t, held.MarkConsistent(), qt.ErrorIs, ipcbuf.ErrCorrupt)
+			qt.Assert(t, mutexBytes(t, b, 0), qt.DeepEquals, raw)
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		ok, err := m.TryLock()
+		switch {
+		case ok && (err == nil || errors.Is(err, ipcbuf.ErrOwnerDead)):
+			if err != nil {
+				qt.Assert(t, m.MarkConsistent(), qt.IsNil)
+			}
+			qt.Assert(t, m.Unlock(), qt.IsNil)
+		case !ok && (err == nil || errors.Is(err, ipcbuf.ErrNotRecoverable)):
+			qt.Assert(t, m.LockTimeout(0), qt.Not(qt.IsNil))
+		default:
+			t.Fatalf("TryLock over % x: %v, %v", raw, ok, err)
+		}
+	})
 }
 
 // TestMutexTimeoutContextTryLock: while another goroutine of the process
