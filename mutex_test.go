@@ -504,6 +504,14 @@ func TestMutexOwnerDead(t *testing.T) {
 	qt.Assert(t, m.MarkConsistent(), qt.ErrorIs, fs.ErrPermission)
 	qt.Assert(t, mutexBytes(t, b, 0), qt.DeepEquals, before)
 
+	// A ticket of 0 means the start time is unknown (the owner could not
+	// read /proc): a living process with the pid is taken for the owner,
+	// never declared dead.
+	setOwner(t, b, 0, uint32(pid), 0)
+	ok, err = m.TryLock()
+	qt.Assert(t, ok, qt.IsFalse)
+	qt.Assert(t, err, qt.IsNil)
+
 	// The same pid with another start time is another process: the owner
 	// has died and its pid was reused.
 	setOwner(t, b, 0, uint32(pid), ticket+1)
@@ -515,20 +523,23 @@ func TestMutexOwnerDead(t *testing.T) {
 
 	setOwner(t, b, 0, uint32(pid), ticket)
 	qt.Assert(t, sleeper.Process.Signal(syscall.SIGKILL), qt.IsNil)
-	// Not reaped: a zombie. (Lock, not TryLock: the kernel takes a moment
-	// to turn the process into one, and Lock looks again.)
-	err = m.Lock()
+	// Not reaped: a zombie. (Not TryLock: the kernel takes a moment to
+	// turn the process into one, and a waiting Lock looks again.)
+	err = m.LockTimeout(time.Minute)
 	qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrOwnerDead)
 	qt.Assert(t, m.MarkConsistent(), qt.IsNil)
 	qt.Assert(t, m.Unlock(), qt.IsNil)
 	sleeper.Wait()
 
-	// Reaped: no process has the pid (for a while, at least).
-	setOwner(t, b, 0, uint32(pid), ticket)
-	err = m.LockContext(context.Background())
-	qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrOwnerDead)
-	qt.Assert(t, m.MarkConsistent(), qt.IsNil)
-	qt.Assert(t, m.Unlock(), qt.IsNil)
+	// Reaped: no process has the pid (for a while, at least), whatever
+	// the ticket.
+	for _, tk := range []uint32{ticket, 0} {
+		setOwner(t, b, 0, uint32(pid), tk)
+		err = m.LockContext(context.Background())
+		qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrOwnerDead)
+		qt.Assert(t, m.MarkConsistent(), qt.IsNil)
+		qt.Assert(t, m.Unlock(), qt.IsNil)
+	}
 }
 
 // TestMutexNotRecoverable: an owner that got ErrOwnerDead and unlocks
