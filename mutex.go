@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -48,10 +49,11 @@ const MutexSize = 16
 // owner costs a waiter at most MutexCheckInterval, and about a millisecond
 // when it was already dead. The owner is named by its process id and start
 // time (field 22 of /proc/<pid>/stat), so a process that happens to get a
-// dead owner's pid is not taken for it, and a zombie counts as dead. For those checks to mean anything, every
-// process using a mutex must share one PID namespace (and one time
-// namespace, which shifts start times); without /proc, a living process
-// with the owner's pid is taken for the owner.
+// dead owner's pid is not taken for it, and a zombie counts as dead. For
+// those checks to mean anything, every process using a mutex must share
+// one PID namespace (and one time namespace, which shifts start times);
+// without /proc, a living process with the owner's pid is taken for the
+// owner.
 //
 // # Layout
 //
@@ -138,22 +140,22 @@ const (
 	mutexNotRecov = mutexIncons // no owner, inconsistent
 )
 
-// littleEndian says where the state lies in the 64-bit word at offset 0:
+// mutexLittleEndian says where the state lies in the 64-bit word at offset 0:
 // its low half on a little-endian machine, its high half otherwise.
-var littleEndian = func() bool {
+var mutexLittleEndian = func() bool {
 	x := uint16(1)
 	return *(*byte)(unsafe.Pointer(&x)) == 1
 }()
 
 func mutexPack(state, ticket uint32) uint64 {
-	if littleEndian {
+	if mutexLittleEndian {
 		return uint64(state) | uint64(ticket)<<32
 	}
 	return uint64(state)<<32 | uint64(ticket)
 }
 
 func mutexUnpack(v uint64) (state, ticket uint32) {
-	if littleEndian {
+	if mutexLittleEndian {
 		return uint32(v), uint32(v >> 32)
 	}
 	return uint32(v >> 32), uint32(v)
@@ -171,19 +173,19 @@ func mutexValid(v, reserved uint64) bool {
 	return true
 }
 
-// identity is this process as a mutex owner: its pid and ticket, and the
-// word a Lock writes.
-type identity struct {
+// mutexOwner is a process as a mutex records its owner: its pid and
+// ticket, and the word its Lock writes.
+type mutexOwner struct {
 	pid, ticket uint32
 	word        uint64
 }
 
-// self returns this process's identity, read once: a process's start time
-// never changes, and Go cannot fork without exec.
-var self = sync.OnceValue(func() identity {
-	pid := uint32(processID())
-	ticket := uint32(startTime())
-	return identity{pid: pid, ticket: ticket, word: mutexPack(pid, ticket)}
+// mutexSelf returns this process as a mutex owner, read once: a process's
+// start time never changes, and Go cannot fork without exec.
+var mutexSelf = sync.OnceValue(func() mutexOwner {
+	pid := uint32(os.Getpid())
+	ticket := uint32(mutexStartTime())
+	return mutexOwner{pid: pid, ticket: ticket, word: mutexPack(pid, ticket)}
 })
 
 // NewMutex returns the Mutex at byte off of b. The MutexSize bytes there
@@ -329,14 +331,14 @@ func (m *Mutex) lock(op string, ctx context.Context, deadline time.Time, try boo
 			return false, err
 		}
 		switch s.what {
-		case stepLocked:
+		case mutexStepLocked:
 			return true, nil
-		case stepRetry:
+		case mutexStepRetry:
 			continue
-		case stepCheck:
+		case mutexStepCheck:
 			check = false
 			pid := s.state & mutexPid
-			if !ownerAlive(pid, s.ticket) {
+			if !mutexOwnerAlive(pid, s.ticket) {
 				taken, err := m.takeOver(op, s.v)
 				if err != nil {
 					return false, err
@@ -353,7 +355,7 @@ func (m *Mutex) lock(op string, ctx context.Context, deadline time.Time, try boo
 			if !deadline.IsZero() && !time.Now().Before(deadline) {
 				return false, m.b.pathError(op, ErrTimeout)
 			}
-		case stepSleep:
+		case mutexStepSleep:
 			d := nap
 			if !deadline.IsZero() {
 				left := time.Until(deadline)
@@ -393,21 +395,21 @@ func (m *Mutex) fastLock(op string) (ok bool, err error) {
 	}
 	defer l.release(&err)
 	// Reserved bytes set: not a mutex; the slow path says so.
-	return atomic.LoadUint64(reservedOf(p)) == 0 && atomic.CompareAndSwapUint64(p, 0, self().word), nil
+	return atomic.LoadUint64(reservedOf(p)) == 0 && atomic.CompareAndSwapUint64(p, 0, mutexSelf().word), nil
 }
 
 // What a step of lock found, and what to do next.
 const (
-	stepLocked = iota // the mutex is ours
-	stepRetry         // a compare-and-swap lost a race: step again
-	stepCheck         // check whether the owner lives, then step again
-	stepSleep         // wait on addr while it holds state
+	mutexStepLocked = iota // the mutex is ours
+	mutexStepRetry         // a compare-and-swap lost a race: step again
+	mutexStepCheck         // check whether the owner lives, then step again
+	mutexStepSleep         // wait on addr while it holds state
 )
 
-type stepResult struct {
+type mutexStep struct {
 	what   int
 	v      uint64 // the word seen
-	state  uint32 // its state: for stepSleep, the value to wait on
+	state  uint32 // its state: for mutexStepSleep, the value to wait on
 	ticket uint32
 	addr   *uint32
 }
@@ -416,7 +418,7 @@ type stepResult struct {
 // Lock has slept (so other waiters may exist, and the waiters bit must be
 // kept). With check, a held mutex is reported for a liveness check instead
 // of a sleep.
-func (m *Mutex) step(op string, slept, check bool) (s stepResult, err error) {
+func (m *Mutex) step(op string, slept, check bool) (s mutexStep, err error) {
 	p, l, err := m.b.mutexWord(op, m.off)
 	if err != nil {
 		return s, err
@@ -424,34 +426,34 @@ func (m *Mutex) step(op string, slept, check bool) (s stepResult, err error) {
 	defer l.release(&err)
 	v := atomic.LoadUint64(p)
 	state, ticket := mutexUnpack(v)
-	s = stepResult{v: v, state: state, ticket: ticket, addr: stateOf(p)}
+	s = mutexStep{v: v, state: state, ticket: ticket, addr: stateOf(p)}
 	switch {
 	case !mutexValid(v, atomic.LoadUint64(reservedOf(p))):
 		return s, m.corrupt(op, p)
 	case state == mutexNotRecov:
 		return s, m.b.pathError(op, ErrNotRecoverable)
 	case state == 0:
-		next := self().word
+		next := mutexSelf().word
 		if slept {
-			next = mutexPack(self().pid|mutexWaiters, self().ticket)
+			next = mutexPack(mutexSelf().pid|mutexWaiters, mutexSelf().ticket)
 		}
 		if atomic.CompareAndSwapUint64(p, v, next) {
-			s.what = stepLocked
+			s.what = mutexStepLocked
 		} else {
-			s.what = stepRetry
+			s.what = mutexStepRetry
 		}
 		return s, nil
 	case check:
-		s.what = stepCheck
+		s.what = mutexStepCheck
 		return s, nil
 	case state&mutexWaiters == 0:
 		state |= mutexWaiters
 		if !atomic.CompareAndSwapUint64(p, v, mutexPack(state, ticket)) {
-			s.what = stepRetry
+			s.what = mutexStepRetry
 			return s, nil
 		}
 	}
-	s.what, s.state = stepSleep, state
+	s.what, s.state = mutexStepSleep, state
 	return s, nil
 }
 
@@ -464,7 +466,7 @@ func (m *Mutex) takeOver(op string, v uint64) (ok bool, err error) {
 	}
 	defer l.release(&err)
 	state, _ := mutexUnpack(v)
-	me := self()
+	me := mutexSelf()
 	return atomic.CompareAndSwapUint64(p, v, mutexPack(me.pid|mutexIncons|state&mutexWaiters, me.ticket)), nil
 }
 
@@ -543,7 +545,7 @@ func (m *Mutex) MarkConsistent() (err error) {
 // must be held.
 func (m *Mutex) mustHold(op string, p *uint64, v uint64) error {
 	state, ticket := mutexUnpack(v)
-	me := self()
+	me := mutexSelf()
 	pid := state & mutexPid
 	var who string
 	switch {

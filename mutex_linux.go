@@ -10,21 +10,19 @@ import (
 	"syscall"
 )
 
-func processID() int { return os.Getpid() }
-
 // startTime returns this process's start time, in clock ticks after boot,
 // or 0 if /proc cannot say (then the mutex records the owner as unknown).
-func startTime() uint64 {
-	start, _, err := procStat("/proc/self/stat")
+func mutexStartTime() uint64 {
+	start, _, err := mutexProcStat("/proc/self/stat")
 	if err != nil {
 		return 0
 	}
 	return start
 }
 
-// procStat reads a /proc/<pid>/stat file and returns its fields 22 (the
+// mutexProcStat reads a /proc/<pid>/stat file and returns its fields 22 (the
 // start time) and 3 (the state: R, S, D, Z, ...).
-func procStat(path string) (start uint64, state byte, err error) {
+func mutexProcStat(path string) (start uint64, state byte, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0, 0, err
@@ -46,13 +44,13 @@ func procStat(path string) (start uint64, state byte, err error) {
 	return start, fields[0][0], nil
 }
 
-// ownerAlive reports whether the process that locked a mutex as pid and
+// mutexOwnerAlive reports whether the process that locked a mutex as pid and
 // ticket can still unlock it. It answers false only when sure: no process
 // has the pid, or it is a zombie, or its start time is not the ticket's
 // (the pid was reused). When /proc cannot be read (not mounted, or
 // mounted with hidepid), a process with the pid counts as the owner.
-func ownerAlive(pid, ticket uint32) bool {
-	me := self()
+func mutexOwnerAlive(pid, ticket uint32) bool {
+	me := mutexSelf()
 	if pid == me.pid {
 		// This process, or an earlier one that had its pid and so has died.
 		return ticket == me.ticket
@@ -60,7 +58,7 @@ func ownerAlive(pid, ticket uint32) bool {
 	if syscall.Kill(int(pid), 0) == syscall.ESRCH {
 		return false
 	}
-	start, state, err := procStat("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/stat")
+	start, state, err := mutexProcStat("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/stat")
 	if err != nil {
 		// It may have ended since kill: ask again.
 		return syscall.Kill(int(pid), 0) != syscall.ESRCH

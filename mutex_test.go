@@ -293,9 +293,9 @@ func (c *mutexChild) killed(t *testing.T) {
 	}
 }
 
-// sharedMutexKind returns a kind this build can share between processes,
+// mutexSharedKind returns a kind this build can share between processes,
 // and a fresh target of it; it skips the test in a build without one.
-func sharedMutexKind(t *testing.T) kindCase {
+func mutexSharedKind(t *testing.T) kindCase {
 	t.Helper()
 	for _, kc := range sharedKinds {
 		if kc.kind.Supported() {
@@ -317,9 +317,9 @@ func newMutexBuffer(t *testing.T, kc kindCase) (string, *ipcbuf.Buffer, *ipcbuf.
 	return target, b, m
 }
 
-// watchdog fails the test loudly, with every goroutine's stack, if it is
-// still running after d: a hang must not become a silent timeout.
-func watchdog(t *testing.T, d time.Duration) {
+// mutexWatchdog fails the test loudly, with every goroutine's stack, if
+// it is still running after d: a hang must not become a silent timeout.
+func mutexWatchdog(t *testing.T, d time.Duration) {
 	timer := time.AfterFunc(d, func() {
 		buf := make([]byte, 1<<20)
 		n := runtime.Stack(buf, true)
@@ -338,9 +338,9 @@ func mutexBytes(t *testing.T, b *ipcbuf.Buffer, off int) []byte {
 	return got
 }
 
-// setOwner writes a locked mutex at off owned by pid with the given
+// mutexSetOwner writes a locked mutex at off owned by pid with the given
 // ticket, as that process would have.
-func setOwner(t *testing.T, b *ipcbuf.Buffer, off int, state uint32, ticket uint32) {
+func mutexSetOwner(t *testing.T, b *ipcbuf.Buffer, off int, state uint32, ticket uint32) {
 	t.Helper()
 	raw := make([]byte, ipcbuf.MutexSize)
 	binary.NativeEndian.PutUint32(raw[0:], state)
@@ -349,9 +349,9 @@ func setOwner(t *testing.T, b *ipcbuf.Buffer, off int, state uint32, ticket uint
 	qt.Assert(t, err, qt.IsNil)
 }
 
-// startTicket returns the ticket of process pid: the low 32 bits of its
+// mutexStartTicket returns the ticket of process pid: the low 32 bits of its
 // start time, field 22 of /proc/<pid>/stat.
-func startTicket(t *testing.T, pid int) uint32 {
+func mutexStartTicket(t *testing.T, pid int) uint32 {
 	t.Helper()
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	qt.Assert(t, err, qt.IsNil)
@@ -362,15 +362,15 @@ func startTicket(t *testing.T, pid int) uint32 {
 }
 
 const (
-	stateWaiters = 1 << 30
-	stateIncons  = 1 << 31
+	mxStateWaiters = 1 << 30
+	mxStateIncons  = 1 << 31
 )
 
 // TestMutexGoroutines: goroutines of one process on a memory buffer never
 // hold the mutex at once (a plain counter loses no increment), and the
 // race detector sees the mutex order their accesses.
 func TestMutexGoroutines(t *testing.T) {
-	watchdog(t, 2*time.Minute)
+	mutexWatchdog(t, 2*time.Minute)
 	b, err := ipcbuf.Alloc(mxSize)
 	qt.Assert(t, err, qt.IsNil)
 	m, err := ipcbuf.NewMutex(b, 0)
@@ -419,12 +419,12 @@ func TestMutexGoroutines(t *testing.T) {
 // TestMutexProcesses: three processes incrementing a plain counter under
 // the mutex lose no increment, on every shared kind.
 func TestMutexProcesses(t *testing.T) {
-	watchdog(t, 3*time.Minute)
+	mutexWatchdog(t, 3*time.Minute)
 	forKinds(t, func(t *testing.T, kc kindCase) {
 		target, b, _ := newMutexBuffer(t, kc)
 		const procs = 3
 		n := 2000
-		if raceEnabled {
+		if mutexUnderRace {
 			n = 500 // its processes are slower; the other runs of make test count more
 		}
 		var children []*mutexChild
@@ -453,16 +453,16 @@ func TestMutexProcesses(t *testing.T) {
 // earlier process that had the pid), and a real process killed and left a
 // zombie. It also checks that a living owner is left alone.
 func TestMutexOwnerDead(t *testing.T) {
-	watchdog(t, 2*time.Minute)
+	mutexWatchdog(t, 2*time.Minute)
 	b, err := ipcbuf.Alloc(mxSize)
 	qt.Assert(t, err, qt.IsNil)
 	m, err := ipcbuf.NewMutex(b, 0)
 	qt.Assert(t, err, qt.IsNil)
 	me := os.Getpid()
-	myTicket := startTicket(t, me)
+	myTicket := mutexStartTicket(t, me)
 
 	// An earlier process with this pid died holding it.
-	setOwner(t, b, 0, uint32(me)|stateWaiters, myTicket+1)
+	mutexSetOwner(t, b, 0, uint32(me)|mxStateWaiters, myTicket+1)
 	err = m.Lock()
 	qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrOwnerDead)
 	qt.Assert(t, err, qt.ErrorMatches, `lock memory buffer: ipcbuf: the previous owner of the mutex died holding it \(it was pid \d+\)`)
@@ -475,7 +475,7 @@ func TestMutexOwnerDead(t *testing.T) {
 	qt.Assert(t, mutexBytes(t, b, 0), qt.DeepEquals, make([]byte, ipcbuf.MutexSize))
 
 	// A second death during the repair: the next one is told again.
-	setOwner(t, b, 0, uint32(me)|stateIncons, myTicket+7)
+	mutexSetOwner(t, b, 0, uint32(me)|mxStateIncons, myTicket+7)
 	ok, err = m.TryLock()
 	qt.Assert(t, ok, qt.IsTrue)
 	qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrOwnerDead)
@@ -490,8 +490,8 @@ func TestMutexOwnerDead(t *testing.T) {
 	}
 	defer sleeper.Process.Kill()
 	pid := sleeper.Process.Pid
-	ticket := startTicket(t, pid)
-	setOwner(t, b, 0, uint32(pid), ticket)
+	ticket := mutexStartTicket(t, pid)
+	mutexSetOwner(t, b, 0, uint32(pid), ticket)
 	ok, err = m.TryLock()
 	qt.Assert(t, ok, qt.IsFalse)
 	qt.Assert(t, err, qt.IsNil)
@@ -507,21 +507,21 @@ func TestMutexOwnerDead(t *testing.T) {
 	// A ticket of 0 means the start time is unknown (the owner could not
 	// read /proc): a living process with the pid is taken for the owner,
 	// never declared dead.
-	setOwner(t, b, 0, uint32(pid), 0)
+	mutexSetOwner(t, b, 0, uint32(pid), 0)
 	ok, err = m.TryLock()
 	qt.Assert(t, ok, qt.IsFalse)
 	qt.Assert(t, err, qt.IsNil)
 
 	// The same pid with another start time is another process: the owner
 	// has died and its pid was reused.
-	setOwner(t, b, 0, uint32(pid), ticket+1)
+	mutexSetOwner(t, b, 0, uint32(pid), ticket+1)
 	ok, err = m.TryLock()
 	qt.Assert(t, ok, qt.IsTrue)
 	qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrOwnerDead)
 	qt.Assert(t, m.MarkConsistent(), qt.IsNil)
 	qt.Assert(t, m.Unlock(), qt.IsNil)
 
-	setOwner(t, b, 0, uint32(pid), ticket)
+	mutexSetOwner(t, b, 0, uint32(pid), ticket)
 	qt.Assert(t, sleeper.Process.Signal(syscall.SIGKILL), qt.IsNil)
 	// Not reaped: a zombie. (Not TryLock: the kernel takes a moment to
 	// turn the process into one, and a waiting Lock looks again.)
@@ -534,7 +534,7 @@ func TestMutexOwnerDead(t *testing.T) {
 	// Reaped: no process has the pid (for a while, at least), whatever
 	// the ticket.
 	for _, tk := range []uint32{ticket, 0} {
-		setOwner(t, b, 0, uint32(pid), tk)
+		mutexSetOwner(t, b, 0, uint32(pid), tk)
 		err = m.LockContext(context.Background())
 		qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrOwnerDead)
 		qt.Assert(t, m.MarkConsistent(), qt.IsNil)
@@ -545,12 +545,12 @@ func TestMutexOwnerDead(t *testing.T) {
 // TestMutexNotRecoverable: an owner that got ErrOwnerDead and unlocks
 // without MarkConsistent leaves a mutex no one can lock, until Reset.
 func TestMutexNotRecoverable(t *testing.T) {
-	watchdog(t, 2*time.Minute)
+	mutexWatchdog(t, 2*time.Minute)
 	b, err := ipcbuf.Alloc(mxSize)
 	qt.Assert(t, err, qt.IsNil)
 	m, err := ipcbuf.NewMutex(b, 0)
 	qt.Assert(t, err, qt.IsNil)
-	setOwner(t, b, 0, uint32(os.Getpid()), startTicket(t, os.Getpid())+1)
+	mutexSetOwner(t, b, 0, uint32(os.Getpid()), mutexStartTicket(t, os.Getpid())+1)
 	qt.Assert(t, m.Lock(), qt.ErrorIs, ipcbuf.ErrOwnerDead)
 
 	// A goroutine waiting meanwhile is woken, and told.
@@ -585,10 +585,10 @@ func TestMutexNotRecoverable(t *testing.T) {
 // owner and unlocks without repairing: a Lock waiting in this process is
 // woken with ErrNotRecoverable, and so is every later one, until Reset.
 func TestMutexNotRecoverableProcesses(t *testing.T) {
-	watchdog(t, 2*time.Minute)
-	target, b, m := newMutexBuffer(t, sharedMutexKind(t))
+	mutexWatchdog(t, 2*time.Minute)
+	target, b, m := newMutexBuffer(t, mutexSharedKind(t))
 	// This pid with another start time: an earlier process, dead.
-	setOwner(t, b, 0, uint32(os.Getpid()), startTicket(t, os.Getpid())+1)
+	mutexSetOwner(t, b, 0, uint32(os.Getpid()), mutexStartTicket(t, os.Getpid())+1)
 	c := startMutexChild(t, "mutex-abandon", target)
 	c.expect(t, "took over")
 	waited := make(chan error)
@@ -620,9 +620,9 @@ func FuzzMutexBytes(f *testing.F) {
 	}
 	for _, seed := range [][]byte{
 		make([]byte, ipcbuf.MutexSize),
-		native(stateIncons, 0, 0),
+		native(mxStateIncons, 0, 0),
 		native(me, 1, 0),
-		native(me|stateWaiters|stateIncons, 1, 0),
+		native(me|mxStateWaiters|mxStateIncons, 1, 0),
 		native(1, 0, 0), // init, alive
 		native(0, 0, 1),
 		[]byte("0123456789abcdef"),
@@ -678,7 +678,7 @@ func FuzzMutexBytes(f *testing.F) {
 // holds the mutex, the bounded ways of locking give up as they say, and a
 // waiter gets it once it is unlocked, from any goroutine.
 func TestMutexTimeoutContextTryLock(t *testing.T) {
-	watchdog(t, 2*time.Minute)
+	mutexWatchdog(t, 2*time.Minute)
 	b, err := ipcbuf.Alloc(mxSize)
 	qt.Assert(t, err, qt.IsNil)
 	m, err := ipcbuf.NewMutex(b, 0)
@@ -732,8 +732,8 @@ func TestMutexTimeoutContextTryLock(t *testing.T) {
 // LockTimeout fail, Unlock and MarkConsistent are refused and change
 // nothing, and a waiter gets it when the holder unlocks.
 func TestMutexOtherProcess(t *testing.T) {
-	watchdog(t, 2*time.Minute)
-	target, b, m := newMutexBuffer(t, sharedMutexKind(t))
+	mutexWatchdog(t, 2*time.Minute)
+	target, b, m := newMutexBuffer(t, mutexSharedKind(t))
 	c := startMutexChild(t, "mutex-hold", target)
 	c.expect(t, "locked")
 
@@ -760,8 +760,8 @@ func TestMutexOtherProcess(t *testing.T) {
 // TestMutexWaiterKilled: a waiter killed while it waits takes no wake-up
 // with it: the other waiter still gets the lock.
 func TestMutexWaiterKilled(t *testing.T) {
-	watchdog(t, 2*time.Minute)
-	target, b, m := newMutexBuffer(t, sharedMutexKind(t))
+	mutexWatchdog(t, 2*time.Minute)
+	target, b, m := newMutexBuffer(t, mutexSharedKind(t))
 	qt.Assert(t, m.Lock(), qt.IsNil)
 	doomed := startMutexChild(t, "mutex-wait", target)
 	other := startMutexChild(t, "mutex-wait", target)
@@ -769,7 +769,7 @@ func TestMutexWaiterKilled(t *testing.T) {
 	other.expect(t, "waiting")
 	// Wait until a waiter has set the waiters bit, then give both a moment
 	// to be asleep in the kernel.
-	for mutexBytes(t, b, 0)[waitersByte()]&waitersBit() == 0 {
+	for mutexBytes(t, b, 0)[mxWaitersByte()]&mxWaitersBit() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	time.Sleep(20 * time.Millisecond)
@@ -782,21 +782,21 @@ func TestMutexWaiterKilled(t *testing.T) {
 	qt.Assert(t, m.Unlock(), qt.IsNil)
 }
 
-// waitersByte and waitersBit locate the waiters bit (bit 30 of the native
+// mxWaitersByte and mxWaitersBit locate the waiters bit (bit 30 of the native
 // 32-bit state) among the mutex's bytes.
-func waitersByte() int {
+func mxWaitersByte() int {
 	var raw [4]byte
-	binary.NativeEndian.PutUint32(raw[:], stateWaiters)
+	binary.NativeEndian.PutUint32(raw[:], mxStateWaiters)
 	return bytes.IndexFunc(raw[:], func(r rune) bool { return r != 0 })
 }
 
-func waitersBit() byte { return 0x40 }
+func mxWaitersBit() byte { return 0x40 }
 
 // TestMutexCorrupt: bytes that are not a mutex are refused with ErrCorrupt
 // by NewMutex and by every method, which leave them as they are; Reset
 // makes them a mutex.
 func TestMutexCorrupt(t *testing.T) {
-	watchdog(t, time.Minute)
+	mutexWatchdog(t, time.Minute)
 	b, err := ipcbuf.Alloc(mxSize)
 	qt.Assert(t, err, qt.IsNil)
 	good, err := ipcbuf.NewMutex(b, 0)
@@ -817,9 +817,9 @@ func TestMutexCorrupt(t *testing.T) {
 		{"reserved bytes set", native(0, 0, 1)},
 		{"reserved bits set", native(1<<22|1, 5, 0)},
 		{"ticket without owner", native(0, 5, 0)},
-		{"waiters without owner", native(stateWaiters, 0, 0)},
-		{"not recoverable with a ticket", native(stateIncons, 5, 0)},
-		{"owner with reserved bytes", native(uint32(os.Getpid()), startTicket(t, os.Getpid()), 1<<63)},
+		{"waiters without owner", native(mxStateWaiters, 0, 0)},
+		{"not recoverable with a ticket", native(mxStateIncons, 5, 0)},
+		{"owner with reserved bytes", native(uint32(os.Getpid()), mutexStartTicket(t, os.Getpid()), 1<<63)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := b.WriteAt(tc.raw, 0)
@@ -905,7 +905,7 @@ func TestMutexBadInput(t *testing.T) {
 // TestMutexCloseWakesLock: Close while a Lock waits: the Lock holds
 // nothing that Close needs, and returns fs.ErrClosed.
 func TestMutexCloseWakesLock(t *testing.T) {
-	watchdog(t, time.Minute)
+	mutexWatchdog(t, time.Minute)
 	for _, kind := range []string{"memory", "shared"} {
 		t.Run(kind, func(t *testing.T) {
 			var b *ipcbuf.Buffer
@@ -917,7 +917,7 @@ func TestMutexCloseWakesLock(t *testing.T) {
 				m, err = ipcbuf.NewMutex(b, 0)
 				qt.Assert(t, err, qt.IsNil)
 			} else {
-				_, b, m = newMutexBuffer(t, sharedMutexKind(t))
+				_, b, m = newMutexBuffer(t, mutexSharedKind(t))
 			}
 			qt.Assert(t, m.Lock(), qt.IsNil)
 			done := make(chan error)
@@ -964,7 +964,7 @@ func mxSoakRounds(short int) int {
 	switch {
 	case relSoak():
 		return 1000
-	case raceEnabled:
+	case mutexUnderRace:
 		return short / 5
 	}
 	return short
@@ -976,8 +976,8 @@ func mxSoakRounds(short int) int {
 // mutex goes on working. Scenario 27.
 func TestSoakMutexOwnerDead(t *testing.T) {
 	rounds := mxSoakRounds(50)
-	watchdog(t, time.Duration(rounds)*5*time.Second)
-	target, b, m := newMutexBuffer(t, sharedMutexKind(t))
+	mutexWatchdog(t, time.Duration(rounds)*5*time.Second)
+	target, b, m := newMutexBuffer(t, mutexSharedKind(t))
 	var longest time.Duration
 	start := time.Now()
 	pool := &mutexPool{t: t, role: "mutex-die", target: target, left: rounds}
@@ -1018,9 +1018,9 @@ func TestSoakMutexOwnerDead(t *testing.T) {
 // half-updated, and never hangs. Scenario 27.
 func TestSoakMutexKilledAnywhere(t *testing.T) {
 	rounds := mxSoakRounds(20)
-	watchdog(t, time.Duration(rounds)*5*time.Second)
+	mutexWatchdog(t, time.Duration(rounds)*5*time.Second)
 	rng := relRand(t)
-	target, b, m := newMutexBuffer(t, sharedMutexKind(t))
+	target, b, m := newMutexBuffer(t, mutexSharedKind(t))
 	var dead, clean int
 	pool := &mutexPool{t: t, role: "mutex-loop", target: target, left: rounds}
 	for round := range rounds {

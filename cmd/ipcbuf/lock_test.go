@@ -26,9 +26,9 @@ func init() {
 	}
 }
 
-// ipcbufCommand returns the ipcbuf command with args, as a process of its
+// lockCommand returns the ipcbuf command with args, as a process of its
 // own: the test binary, in the role of the command.
-func ipcbufCommand(args ...string) *exec.Cmd {
+func lockCommand(args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), lockAsCommandEnv+"=1", "GORACE=atexit_sleep_ms=0")
 	return cmd
@@ -45,8 +45,8 @@ func mustLockFail(t *testing.T, code int, want string, args ...string) {
 	}
 }
 
-// targetBytes returns the bytes of target's object.
-func targetBytes(t *testing.T, target string) []byte {
+// lockTargetBytes returns the bytes of target's object.
+func lockTargetBytes(t *testing.T, target string) []byte {
 	t.Helper()
 	b, err := ipcbuf.Open(target, 0, ipcbuf.OpenOnly())
 	if err != nil {
@@ -73,7 +73,7 @@ func TestLockCreatesAndRuns(t *testing.T) {
 		}
 		// Created like flock(1) creates its file: with just the mutex,
 		// which is unlocked again.
-		if got := targetBytes(t, target); !bytes.Equal(got, make([]byte, ipcbuf.MutexSize)) {
+		if got := lockTargetBytes(t, target); !bytes.Equal(got, make([]byte, ipcbuf.MutexSize)) {
 			t.Fatalf("target after lock holds % x, want %d zero bytes", got, ipcbuf.MutexSize)
 		}
 		// An existing, larger object keeps its size and its other bytes.
@@ -108,7 +108,7 @@ func TestLockExitStatus(t *testing.T) {
 			t.Errorf("lock -- %q: status %d, stderr %q; want %d and %q", tc.argv, r.code, r.stderr, tc.code, tc.msg)
 		}
 		// Whatever the command did, the lock is free again.
-		if got := targetBytes(t, target); !bytes.Equal(got, make([]byte, ipcbuf.MutexSize)) {
+		if got := lockTargetBytes(t, target); !bytes.Equal(got, make([]byte, ipcbuf.MutexSize)) {
 			t.Fatalf("after lock -- %q the mutex holds % x", tc.argv, got)
 		}
 	}
@@ -203,7 +203,7 @@ func TestLockProcesses(t *testing.T) {
 			const n = 3
 			var cmds []*exec.Cmd
 			for i := range n {
-				cmd := ipcbufCommand("lock", target, "--", "sh", "-c",
+				cmd := lockCommand("lock", target, "--", "sh", "-c",
 					`echo "start $1" >> "$2"; sleep 0.1; echo "end $1" >> "$2"`, "sh", strconv.Itoa(i), log)
 				var stderr bytes.Buffer
 				cmd.Stderr = &stderr
@@ -239,7 +239,7 @@ func TestLockProcesses(t *testing.T) {
 	t.Run("holder killed", func(t *testing.T) {
 		forEachKind(t, func(t *testing.T, target string) {
 			pidFile := filepath.Join(t.TempDir(), "pid")
-			holder := ipcbufCommand("lock", target, "--", "sh", "-c", `echo $$ > "$1"; exec sleep 600`, "sh", pidFile)
+			holder := lockCommand("lock", target, "--", "sh", "-c", `echo $$ > "$1"; exec sleep 600`, "sh", pidFile)
 			if err := holder.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -257,7 +257,7 @@ func TestLockProcesses(t *testing.T) {
 			holder.Process.Signal(syscall.SIGKILL)
 			holder.Wait()
 			// Its command dies with it, so it cannot overlap the next one.
-			for deadline := time.Now().Add(time.Minute); processRuns(pid); time.Sleep(10 * time.Millisecond) {
+			for deadline := time.Now().Add(time.Minute); lockProcessRuns(pid); time.Sleep(10 * time.Millisecond) {
 				if time.Now().After(deadline) {
 					syscall.Kill(pid, syscall.SIGKILL)
 					t.Fatalf("the holder's command (pid %d) outlived it", pid)
@@ -274,8 +274,8 @@ func TestLockProcesses(t *testing.T) {
 	})
 }
 
-// processRuns reports whether pid is a process that has not ended.
-func processRuns(pid int) bool {
+// lockProcessRuns reports whether pid is a process that has not ended.
+func lockProcessRuns(pid int) bool {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return false

@@ -2,4 +2,4 @@
 
 package ipcbuf_test
 
-const raceEnabled = false
+const mutexUnderRace = false
