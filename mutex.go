@@ -197,7 +197,7 @@ var mutexSelf = sync.OnceValue(func() mutexOwner {
 // same bytes at any time.
 func NewMutex(b *Buffer, off int) (*Mutex, error) {
 	if !haveFutex {
-		return nil, b.pathError("mutex", futexWakeErr())
+		return nil, b.pathError("mutex", mutexNoFutex())
 	}
 	m := &Mutex{b: b, off: off}
 	if _, err := m.inspect("mutex"); err != nil {
@@ -206,8 +206,8 @@ func NewMutex(b *Buffer, off int) (*Mutex, error) {
 	return m, nil
 }
 
-// futexWakeErr returns the error futexWakeN gives where there is no futex.
-func futexWakeErr() error {
+// mutexNoFutex returns the error futexWakeN gives where there is no futex.
+func mutexNoFutex() error {
 	_, err := futexWakeN(nil, 1)
 	return err
 }
@@ -234,12 +234,12 @@ func (b *Buffer) mutexWord(op string, off int) (*uint64, lease, error) {
 	return (*uint64)(p), l, nil
 }
 
-// reservedOf returns the address of the reserved word after p.
-func reservedOf(p *uint64) *uint64 { return (*uint64)(unsafe.Add(unsafe.Pointer(p), 8)) }
+// mutexReservedOf returns the address of the reserved word after p.
+func mutexReservedOf(p *uint64) *uint64 { return (*uint64)(unsafe.Add(unsafe.Pointer(p), 8)) }
 
-// stateOf returns the address of the 32-bit state word, the futex word,
+// mutexStateOf returns the address of the 32-bit state word, the futex word,
 // which is the first 4 bytes in either byte order.
-func stateOf(p *uint64) *uint32 { return (*uint32)(unsafe.Pointer(p)) }
+func mutexStateOf(p *uint64) *uint32 { return (*uint32)(unsafe.Pointer(p)) }
 
 // inspect returns the mutex's word, or an error if the buffer cannot be
 // used or the bytes are not a mutex.
@@ -250,7 +250,7 @@ func (m *Mutex) inspect(op string) (v uint64, err error) {
 	}
 	defer l.release(&err)
 	v = atomic.LoadUint64(p)
-	if !mutexValid(v, atomic.LoadUint64(reservedOf(p))) {
+	if !mutexValid(v, atomic.LoadUint64(mutexReservedOf(p))) {
 		return 0, m.corrupt(op, p)
 	}
 	return v, nil
@@ -395,7 +395,7 @@ func (m *Mutex) fastLock(op string) (ok bool, err error) {
 	}
 	defer l.release(&err)
 	// Reserved bytes set: not a mutex; the slow path says so.
-	return atomic.LoadUint64(reservedOf(p)) == 0 && atomic.CompareAndSwapUint64(p, 0, mutexSelf().word), nil
+	return atomic.LoadUint64(mutexReservedOf(p)) == 0 && atomic.CompareAndSwapUint64(p, 0, mutexSelf().word), nil
 }
 
 // What a step of lock found, and what to do next.
@@ -426,9 +426,9 @@ func (m *Mutex) step(op string, slept, check bool) (s mutexStep, err error) {
 	defer l.release(&err)
 	v := atomic.LoadUint64(p)
 	state, ticket := mutexUnpack(v)
-	s = mutexStep{v: v, state: state, ticket: ticket, addr: stateOf(p)}
+	s = mutexStep{v: v, state: state, ticket: ticket, addr: mutexStateOf(p)}
 	switch {
-	case !mutexValid(v, atomic.LoadUint64(reservedOf(p))):
+	case !mutexValid(v, atomic.LoadUint64(mutexReservedOf(p))):
 		return s, m.corrupt(op, p)
 	case state == mutexNotRecov:
 		return s, m.b.pathError(op, ErrNotRecoverable)
@@ -477,7 +477,7 @@ func (m *Mutex) wake(n int) {
 		return
 	}
 	defer l.release(nil)
-	_, _ = futexWakeN(stateOf(p), n)
+	_, _ = futexWakeN(mutexStateOf(p), n)
 }
 
 // Unlock unlocks m. The process must hold it (any of its goroutines may
@@ -502,14 +502,14 @@ func (m *Mutex) Unlock() (err error) {
 			if !atomic.CompareAndSwapUint64(p, v, mutexPack(mutexNotRecov, 0)) {
 				continue
 			}
-			_, _ = futexWakeN(stateOf(p), math.MaxInt32)
+			_, _ = futexWakeN(mutexStateOf(p), math.MaxInt32)
 			return m.b.pathError("unlock", fmt.Errorf("%w: unlocked without MarkConsistent after ErrOwnerDead", ErrNotRecoverable))
 		}
 		if !atomic.CompareAndSwapUint64(p, v, 0) {
 			continue // a waiter set its bit
 		}
 		if state&mutexWaiters != 0 {
-			if _, err := futexWakeN(stateOf(p), 1); err != nil {
+			if _, err := futexWakeN(mutexStateOf(p), 1); err != nil {
 				return m.b.pathError("unlock", err)
 			}
 		}
@@ -549,7 +549,7 @@ func (m *Mutex) mustHold(op string, p *uint64, v uint64) error {
 	pid := state & mutexPid
 	var who string
 	switch {
-	case !mutexValid(v, atomic.LoadUint64(reservedOf(p))):
+	case !mutexValid(v, atomic.LoadUint64(mutexReservedOf(p))):
 		return m.corrupt(op, p)
 	case pid == me.pid && ticket == me.ticket:
 		return nil
@@ -562,15 +562,15 @@ func (m *Mutex) mustHold(op string, p *uint64, v uint64) error {
 	default:
 		who = fmt.Sprintf("is held by pid %d", pid)
 	}
-	return m.b.pathError(op, &notOwnerError{fmt.Sprintf("the mutex at offset %d %s, not by this process (pid %d)", m.off, who, me.pid)})
+	return m.b.pathError(op, &mutexNotOwnerError{fmt.Sprintf("the mutex at offset %d %s, not by this process (pid %d)", m.off, who, me.pid)})
 }
 
-// notOwnerError is an operation on a mutex by a process that does not hold
+// mutexNotOwnerError is an operation on a mutex by a process that does not hold
 // it. It matches fs.ErrPermission.
-type notOwnerError struct{ msg string }
+type mutexNotOwnerError struct{ msg string }
 
-func (e *notOwnerError) Error() string        { return e.msg }
-func (e *notOwnerError) Is(target error) bool { return target == fs.ErrPermission }
+func (e *mutexNotOwnerError) Error() string        { return e.msg }
+func (e *mutexNotOwnerError) Is(target error) bool { return target == fs.ErrPermission }
 
 // Reset makes m unlocked and consistent whatever its bytes hold: after
 // ErrNotRecoverable once the data has been checked, or over bytes that are
@@ -582,8 +582,8 @@ func (m *Mutex) Reset() (err error) {
 		return err
 	}
 	defer l.release(&err)
-	atomic.StoreUint64(reservedOf(p), 0)
+	atomic.StoreUint64(mutexReservedOf(p), 0)
 	atomic.StoreUint64(p, 0)
-	_, _ = futexWakeN(stateOf(p), math.MaxInt32)
+	_, _ = futexWakeN(mutexStateOf(p), math.MaxInt32)
 	return nil
 }
