@@ -27,7 +27,7 @@ func OpenSysV(key int, size int, opts ...Option) (*Buffer, error) {
 	if err == nil {
 		err = checkKey(key)
 	}
-	target := keyName(key)
+	target := keyPath(key)
 	fail := func(err error) (*Buffer, error) {
 		return nil, &fs.PathError{Op: "open", Path: target, Err: err}
 	}
@@ -84,7 +84,7 @@ func attachSysV(id int, target string, size int, o options) (*Buffer, error) {
 // from now on the key finds no segment. A missing segment is an error
 // matching fs.ErrNotExist.
 func RemoveSysV(key int) error {
-	target := keyName(key)
+	target := keyPath(key)
 	err := checkKey(key)
 	if err == nil {
 		var id int

@@ -13,7 +13,8 @@
 //
 // Open takes the original node-ipcbuffer's one-line target instead: "*name"
 // is POSIX shared memory, a number ("4660" or "0x1234") is a System V key, and
-// any other string is a file path.
+// any other string is a file path. A number is decimal unless it starts
+// with 0x: "010" is key 10, never octal.
 //
 // # Sizes
 //
