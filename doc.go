@@ -43,6 +43,30 @@
 // with any shared memory, not ordered by ipcbuf: use your own
 // synchronisation.
 //
+// # Nil and zero buffers
+//
+// A *Buffer that is nil, or points to the zero Buffer, is not a buffer:
+// buffers come from Alloc, AllocFill, From, FromBytes, Concat, the Open
+// functions and Slice. ipcbuf treats nil and the zero Buffer alike, and
+// neither ever makes it panic. One rule says what they give:
+//
+//   - As the receiver of a method with an error result: an *fs.PathError
+//     matching fs.ErrInvalid, before any argument is looked at, as a closed
+//     buffer gives fs.ErrClosed. Two exceptions follow encoding/json: ToJSON
+//     and MarshalJSON of a nil *Buffer give null, and UnmarshalJSON fills a
+//     zero Buffer (that is how encoding/json makes one) and refuses only
+//     nil. Methods without an error result give their zero values: Len 0,
+//     Kind KindMemory, Name "", ReadOnly false, Bytes nil; Slice and
+//     Subarray a new zero Buffer; String "<nil>" or "<Buffer zero value>".
+//   - As an argument, wherever a *Buffer is passed (the target of Copy,
+//     Equals, Compare and CompareRange; the value of Fill, AllocFill,
+//     IndexOf, LastIndexOf and Includes; both buffers of the function
+//     Compare, an element of Concat's list, View's buffer): an *Error with
+//     Code "ERR_INVALID_ARG_TYPE", as Node throws for an argument that is
+//     not a Buffer. A method reports its receiver first (unusable, closed,
+//     read-only) and then its arguments; a function checks its arguments
+//     before it uses any buffer.
+//
 // # Build tags
 //
 // The tags ipcbuf_noposix and ipcbuf_nosysv leave the POSIX and System V

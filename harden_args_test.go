@@ -9,7 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	qt "github.com/frankban/quicktest"
@@ -81,4 +84,270 @@ func TestTargetLeadingZeros(t *testing.T) {
 	qt.Assert(t, again.Len(), qt.Equals, 64)
 	qt.Assert(t, ipcbuf.Remove("00"+strconv.Itoa(key)), qt.IsNil)
 	qt.Assert(t, sysvExists(key), qt.IsFalse)
+}
+
+// unusableBuffers are what scenario 23 passes where a *Buffer goes: nil and
+// a pointer to the zero Buffer, which the package treats alike.
+func unusableBuffers() map[string]*ipcbuf.Buffer {
+	return map[string]*ipcbuf.Buffer{"nil": nil, "zero": {}}
+}
+
+// methodRow says how TestUnusableBuffers calls one method of *Buffer.
+type methodRow struct {
+	// slots are the parameters (0 is the first after the receiver) that
+	// take a *Buffer: typed *Buffer, or a value of type any that accepts
+	// one.
+	slots []int
+	// args are arguments other than the defaults argFor makes by type.
+	args map[int]any
+	// recv checks the results on a nil or zero receiver; nil means the
+	// rule: the last result is an error matching fs.ErrInvalid.
+	recv func(t *testing.T, which string, out []reflect.Value)
+}
+
+// returns checks that a method without an error result gave want.
+func returns(want any) func(t *testing.T, which string, out []reflect.Value) {
+	return func(t *testing.T, which string, out []reflect.Value) {
+		qt.Check(t, out[0].Interface(), qt.DeepEquals, want, qt.Commentf("%s receiver", which))
+	}
+}
+
+// isZeroBuffer checks that Slice of an unusable buffer is a zero Buffer,
+// as unusable as its parent.
+func isZeroBuffer(t *testing.T, which string, out []reflect.Value) {
+	s := out[0].Interface().(*ipcbuf.Buffer)
+	qt.Assert(t, s, qt.IsNotNil, qt.Commentf("%s receiver", which))
+	qt.Check(t, s.Len(), qt.Equals, 0)
+	_, err := s.ToString("", 0, 1)
+	qt.Check(t, err, qt.ErrorIs, fs.ErrInvalid)
+}
+
+// bufferMethods has a row for every exported method of *Buffer;
+// TestUnusableBuffers fails for a method without one, so a new method
+// cannot escape it.
+var bufferMethods = map[string]methodRow{
+	"Bytes":         {recv: returns([]byte(nil))},
+	"Close":         {},
+	"Compare":       {slots: []int{0}},
+	"CompareRange":  {slots: []int{0}},
+	"Copy":          {slots: []int{0}, args: map[int]any{3: 1}},
+	"Equals":        {slots: []int{0}},
+	"Fill":          {slots: []int{0}, args: map[int]any{2: 1}},
+	"Includes":      {slots: []int{0}},
+	"IndexOf":       {slots: []int{0}},
+	"LastIndexOf":   {slots: []int{0}},
+	"Kind":          {recv: returns(ipcbuf.KindMemory)},
+	"Len":           {recv: returns(0)},
+	"Name":          {recv: returns("")},
+	"ReadOnly":      {recv: returns(false)},
+	"Slice":         {recv: isZeroBuffer},
+	"Subarray":      {recv: isZeroBuffer},
+	"Remove":        {},
+	"ReadAt":        {},
+	"WriteAt":       {},
+	"Sync":          {},
+	"ToString":      {args: map[int]any{2: 1}},
+	"Write":         {},
+	"WriteLength":   {},
+	"Swap16":        {},
+	"Swap32":        {},
+	"Swap64":        {},
+	"ReadIntBE":     {args: map[int]any{1: 1}},
+	"ReadIntLE":     {args: map[int]any{1: 1}},
+	"ReadUintBE":    {args: map[int]any{1: 1}},
+	"ReadUintLE":    {args: map[int]any{1: 1}},
+	"WriteIntBE":    {args: map[int]any{2: 1}},
+	"WriteIntLE":    {args: map[int]any{2: 1}},
+	"WriteUintBE":   {args: map[int]any{2: 1}},
+	"WriteUintLE":   {args: map[int]any{2: 1}},
+	"UnmarshalJSON": {args: map[int]any{0: []byte(`{"type":"Buffer","data":[1]}`)}, recv: unmarshalRecv},
+	// JSON's conventions: a nil *Buffer is null; the zero Buffer is refused.
+	"ToJSON":      {recv: jsonRecv},
+	"MarshalJSON": {recv: jsonRecv},
+	// String never fails: it says what the receiver is.
+	"String": {recv: func(t *testing.T, which string, out []reflect.Value) {
+		want := map[string]string{"nil": "<nil>", "zero": "<Buffer zero value>"}[which]
+		qt.Check(t, out[0].Interface(), qt.Equals, want)
+	}},
+}
+
+func jsonRecv(t *testing.T, which string, out []reflect.Value) {
+	err, _ := out[1].Interface().(error)
+	if which == "nil" {
+		qt.Check(t, err, qt.IsNil)
+		qt.Check(t, string(out[0].Interface().([]byte)), qt.Equals, "null")
+		return
+	}
+	qt.Check(t, err, qt.ErrorIs, fs.ErrInvalid)
+}
+
+// unmarshalRecv: UnmarshalJSON replaces *b, so the zero Buffer, which is
+// what encoding/json makes for a *Buffer field, is a fine receiver; nil is
+// the rule's error.
+func unmarshalRecv(t *testing.T, which string, out []reflect.Value) {
+	err, _ := out[0].Interface().(error)
+	if which == "zero" {
+		qt.Check(t, err, qt.IsNil)
+		return
+	}
+	qt.Check(t, err, qt.ErrorIs, fs.ErrInvalid)
+}
+
+// numericMethods are the readers and writers of numbers, which take only
+// numbers and follow the rule: each gets the default row.
+const numericMethods = `ReadUint8 ReadInt8 ReadUint16LE ReadUint16BE ReadInt16LE ReadInt16BE
+	ReadUint32LE ReadUint32BE ReadInt32LE ReadInt32BE ReadBigUint64LE ReadBigUint64BE
+	ReadBigInt64LE ReadBigInt64BE ReadFloatLE ReadFloatBE ReadDoubleLE ReadDoubleBE
+	WriteUint8 WriteInt8 WriteUint16LE WriteUint16BE WriteInt16LE WriteInt16BE
+	WriteUint32LE WriteUint32BE WriteInt32LE WriteInt32BE WriteBigUint64LE WriteBigUint64BE
+	WriteBigInt64LE WriteBigInt64BE WriteFloatLE WriteFloatBE WriteDoubleLE WriteDoubleBE`
+
+func init() {
+	for _, name := range strings.Fields(numericMethods) {
+		bufferMethods[name] = methodRow{}
+	}
+}
+
+// argFor is the default argument of type typ: a value each method accepts.
+func argFor(t *testing.T, typ reflect.Type) reflect.Value {
+	switch typ {
+	case reflect.TypeFor[[]byte]():
+		return reflect.ValueOf([]byte{1})
+	case reflect.TypeFor[any]():
+		return reflect.ValueOf(&[]any{"x"}[0]).Elem()
+	}
+	switch typ.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Uint64, reflect.Float64, reflect.String:
+		return reflect.Zero(typ) // 0, and "" (utf8) for encodings
+	}
+	t.Fatalf("argFor has no value of type %v: add one", typ)
+	return reflect.Value{}
+}
+
+// callMethod calls recv's method m with the row's arguments, bufs in its
+// slots, and returns the results, or the panic it caught.
+func callMethod(t *testing.T, m reflect.Method, row methodRow, recv, buf *ipcbuf.Buffer) (out []reflect.Value, panicked any) {
+	args := make([]reflect.Value, m.Type.NumIn()-1)
+	for i := range args {
+		typ := m.Type.In(i + 1)
+		switch a, ok := row.args[i]; {
+		case slices.Contains(row.slots, i):
+			v := reflect.New(typ).Elem()
+			v.Set(reflect.ValueOf(buf))
+			args[i] = v
+		case ok:
+			args[i] = reflect.ValueOf(a).Convert(typ)
+		default:
+			args[i] = argFor(t, typ)
+		}
+	}
+	defer func() { panicked = recover() }()
+	return reflect.ValueOf(recv).MethodByName(m.Name).Call(args), nil
+}
+
+// lastError returns the method's error result, or nil.
+func lastError(out []reflect.Value) (error, bool) {
+	if len(out) == 0 || out[len(out)-1].Type() != reflect.TypeFor[error]() {
+		return nil, false
+	}
+	err, _ := out[len(out)-1].Interface().(error)
+	return err, true
+}
+
+// TestUnusableBuffers is scenario 23: nil and the zero Buffer, as the
+// receiver of every method and as every *Buffer argument, give an error
+// (the rule in the package documentation), never a panic.
+func TestUnusableBuffers(t *testing.T) {
+	typ := reflect.TypeFor[*ipcbuf.Buffer]()
+	seen := map[string]bool{}
+	for i := range typ.NumMethod() {
+		m := typ.Method(i)
+		seen[m.Name] = true
+		row, ok := bufferMethods[m.Name]
+		if !ok {
+			t.Errorf("method %s has no row in bufferMethods: add one", m.Name)
+			continue
+		}
+		t.Run(m.Name, func(t *testing.T) {
+			good, err := ipcbuf.From("abcdefgh", "")
+			qt.Assert(t, err, qt.IsNil)
+			// An unusable receiver: the rule, whatever the arguments.
+			for which, recv := range unusableBuffers() {
+				for argWhich, arg := range map[string]*ipcbuf.Buffer{"good": good, "nil": nil, "zero": {}} {
+					out, p := callMethod(t, m, row, recv, arg)
+					if p != nil {
+						t.Errorf("%s receiver, %s argument: panic: %v", which, argWhich, p)
+						continue
+					}
+					if row.recv != nil {
+						row.recv(t, which, out)
+						continue
+					}
+					err, _ := lastError(out)
+					qt.Check(t, err, qt.ErrorIs, fs.ErrInvalid, qt.Commentf("%s receiver, %s argument", which, argWhich))
+					var pe *fs.PathError
+					qt.Check(t, errors.As(err, &pe), qt.IsTrue, qt.Commentf("%v", err))
+				}
+			}
+			// An unusable argument to a good receiver: ERR_INVALID_ARG_TYPE,
+			// and the receiver untouched; to a closed one, fs.ErrClosed
+			// first, as for every argument.
+			if len(row.slots) == 0 {
+				return
+			}
+			closed, err := ipcbuf.From("x", "")
+			qt.Assert(t, err, qt.IsNil)
+			qt.Assert(t, closed.Close(), qt.IsNil)
+			for which, arg := range unusableBuffers() {
+				out, p := callMethod(t, m, row, good, arg)
+				qt.Assert(t, p, qt.IsNil, qt.Commentf("%s argument: panic", which))
+				err, _ := lastError(out)
+				qt.Check(t, err, qt.ErrorIs, ipcbuf.ErrInvalidArgType, qt.Commentf("%s argument", which))
+				qt.Check(t, good.Bytes(), qt.DeepEquals, []byte("abcdefgh"))
+
+				out, p = callMethod(t, m, row, closed, arg)
+				qt.Assert(t, p, qt.IsNil, qt.Commentf("closed receiver, %s argument: panic", which))
+				err, _ = lastError(out)
+				qt.Check(t, err, qt.ErrorIs, fs.ErrClosed, qt.Commentf("closed receiver, %s argument", which))
+			}
+		})
+	}
+	for name := range bufferMethods {
+		if !seen[name] {
+			t.Errorf("bufferMethods has a row for %s, which is not a method of *Buffer", name)
+		}
+	}
+}
+
+// TestUnusableBufferArguments is scenario 23 for the package functions that
+// take buffers: each *Buffer is an argument, checked before any buffer is
+// used.
+func TestUnusableBufferArguments(t *testing.T) {
+	good, err := ipcbuf.From("abc", "")
+	qt.Assert(t, err, qt.IsNil)
+	for which, bad := range unusableBuffers() {
+		for _, tc := range []struct {
+			name string
+			call func() error
+		}{
+			{"Compare(good, bad)", func() error { _, err := ipcbuf.Compare(good, bad); return err }},
+			{"Compare(bad, good)", func() error { _, err := ipcbuf.Compare(bad, good); return err }},
+			{"Compare(bad, bad)", func() error { _, err := ipcbuf.Compare(bad, bad); return err }},
+			{"Concat", func() error { _, err := ipcbuf.Concat([]*ipcbuf.Buffer{good, bad}); return err }},
+			{"ConcatLength", func() error { _, err := ipcbuf.ConcatLength([]*ipcbuf.Buffer{bad}, 2); return err }},
+			{"View", func() error { _, err := ipcbuf.View[uint16](bad); return err }},
+			{"AllocFill", func() error { _, err := ipcbuf.AllocFill(3, bad, ""); return err }},
+		} {
+			var err error
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Errorf("%s with a %s buffer: panic: %v", tc.name, which, p)
+					}
+				}()
+				err = tc.call()
+			}()
+			qt.Check(t, err, qt.ErrorIs, ipcbuf.ErrInvalidArgType, qt.Commentf("%s with a %s buffer", tc.name, which))
+		}
+	}
 }

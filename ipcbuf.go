@@ -57,7 +57,8 @@ func (k Kind) Supported() bool {
 // It implements io.ReaderAt, io.WriterAt and io.Closer.
 //
 // Make one with Alloc, Open, OpenShm, OpenFile or OpenSysV, or take a view of
-// one with Slice; the zero Buffer is not usable.
+// one with Slice; the zero Buffer is not usable (see "Nil and zero buffers"
+// in the package documentation for what its methods give).
 type Buffer struct {
 	m   *mapping // shared by every view of the same memory
 	off int      // where this view starts in m.data
@@ -165,19 +166,42 @@ func newMapped(kind Kind, name string, r *region, n int, readOnly bool) *Buffer 
 // address space of a 64-bit Linux process.
 const maxSize = 1 << 47
 
-// Len returns the number of bytes in b. It stays the same after Close.
-func (b *Buffer) Len() int { return b.n }
+// Len returns the number of bytes in b. It stays the same after Close. It
+// is 0 for a nil or zero Buffer.
+func (b *Buffer) Len() int {
+	if b == nil {
+		return 0
+	}
+	return b.n
+}
 
-// Kind returns where b's bytes live.
-func (b *Buffer) Kind() Kind { return b.m.kind }
+// Kind returns where b's bytes live; KindMemory, the zero Kind, for a nil
+// or zero Buffer.
+func (b *Buffer) Kind() Kind {
+	if !b.usable() {
+		return KindMemory
+	}
+	return b.m.kind
+}
 
 // Name returns the target that opens b's memory again with Open: "*name" for
 // POSIX shared memory, the path for a file, the key as "0x%08x" for System V,
-// and "" for memory buffers.
-func (b *Buffer) Name() string { return b.m.name }
+// and "" for memory buffers and for a nil or zero Buffer.
+func (b *Buffer) Name() string {
+	if !b.usable() {
+		return ""
+	}
+	return b.m.name
+}
 
-// ReadOnly reports whether b was opened read-only.
-func (b *Buffer) ReadOnly() bool { return b.m.readOnly }
+// ReadOnly reports whether b was opened read-only; false for a nil or zero
+// Buffer.
+func (b *Buffer) ReadOnly() bool {
+	if !b.usable() {
+		return false
+	}
+	return b.m.readOnly
+}
 
 // Bytes returns b's memory itself, not a copy: a write through the slice is
 // seen by every process sharing the object, at once.
@@ -212,8 +236,12 @@ func (b *Buffer) Bytes() []byte {
 // Node's buf.subarray(start, end). Negative indices count back from the end;
 // indices past either end are clamped; end before start gives an empty
 // buffer. The new buffer keeps the memory mapped while it is reachable, even
-// after b is not; closing either closes both.
+// after b is not; closing either closes both. A Slice of a nil or zero
+// Buffer is a new zero Buffer.
 func (b *Buffer) Slice(start, end int) *Buffer {
+	if !b.usable() {
+		return &Buffer{}
+	}
 	start, end = clampRange(start, end, b.n)
 	return &Buffer{m: b.m, off: b.off + start, n: end - start}
 }
@@ -308,6 +336,9 @@ func (b *Buffer) Sync() error {
 // reaching another mapping. That costs about 10 µs more per open and close
 // (see TESTING.md) and no memory.
 func (b *Buffer) Close() error {
+	if !b.usable() {
+		return b.unusableError("close")
+	}
 	m := b.m
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -343,6 +374,9 @@ func (b *Buffer) Close() error {
 // Memory buffers have no name: Remove returns an error matching
 // errors.ErrUnsupported.
 func (b *Buffer) Remove() error {
+	if !b.usable() {
+		return b.unusableError("remove")
+	}
 	switch b.m.kind {
 	case KindPOSIX:
 		return RemoveShm(b.m.name[1:])

@@ -33,7 +33,7 @@ func (b *Buffer) ToString(enc Encoding, start, end int) (_ string, err error) {
 // and leaves the bytes after it alone. offset must be from 0 to b.Len();
 // enc "" means utf8.
 func (b *Buffer) Write(s string, offset int, enc Encoding) (int, error) {
-	return b.WriteLength(s, offset, b.n, enc)
+	return b.WriteLength(s, offset, b.Len(), enc)
 }
 
 // WriteLength is Write with Node's length argument: it writes at most
