@@ -20,4 +20,8 @@ func removeSysVID(target string, id int) error {
 	return &fs.PathError{Op: "remove", Path: target, Err: errNoSysV}
 }
 
+func removeSysVSegment(target string, id int, want objectID, attached bool) error {
+	return removeSysVID(target, id)
+}
+
 const haveSysV = false

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/ipcbuf/ipcbuf/cshim"
 )
@@ -32,14 +33,15 @@ func OpenShm(name string, size int, opts ...Option) (*Buffer, error) {
 		return nil, &fs.PathError{Op: "open", Path: "*" + name, Err: err}
 	}
 	path := "/" + name
-	return openFD(fdObject{
+	var id objectID
+	return id.recordIn(openFD(fdObject{
 		kind:   KindPOSIX,
 		target: "*" + name,
-		open: func(flags int, mode uint32) (int, error) {
+		open: identified(func(flags int, mode uint32) (int, error) {
 			return cshim.ShmOpen(path, flags, mode)
-		},
+		}, &id),
 		unlink: func() error { return cshim.ShmUnlink(path) },
-	}, size, o)
+	}, size, o))
 }
 
 // CreateShmTemp creates a new POSIX shared memory object of size bytes under
@@ -86,12 +88,37 @@ func CreateShmTemp(pattern string, size int, opts ...Option) (*Buffer, error) {
 // Processes that have it mapped keep their memory until they close it; the
 // name is free at once. A missing object is an error matching
 // fs.ErrNotExist.
+//
+// Only a shared memory object is removed: if the name in shmDir is a
+// directory, a FIFO or anything else but a regular file, RemoveShm returns
+// an error matching fs.ErrInvalid and removes nothing.
 func RemoveShm(name string) error {
 	name, err := checkShmName(name)
+	if err == nil {
+		if fi, serr := cshim.LstatID(shmDir + name); serr == nil && fi.Mode&syscall.S_IFMT != syscall.S_IFREG {
+			err = invalid("%s%s is %s, not a POSIX shared memory object", shmDir, name, fileTypeName(fi.Mode))
+		}
+	}
 	if err == nil {
 		err = cshim.ShmUnlink("/" + name)
 	}
 	if err != nil {
+		return &fs.PathError{Op: "remove", Path: "*" + name, Err: err}
+	}
+	return nil
+}
+
+// shmDir is where shm_open keeps POSIX shared memory objects on Linux, as
+// files: glibc's shm_open and shm_unlink open and unlink name there.
+const shmDir = "/dev/shm/"
+
+// removeShmObject unlinks the POSIX object name if it is still the object
+// that id recorded (see Buffer.Remove).
+func removeShmObject(name string, id objectID) error {
+	if err := checkSameFile("*"+name, shmDir+name, id); err != nil {
+		return err
+	}
+	if err := cshim.ShmUnlink("/" + name); err != nil {
 		return &fs.PathError{Op: "remove", Path: "*" + name, Err: err}
 	}
 	return nil

@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"os/exec"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	qt "github.com/frankban/quicktest"
@@ -350,4 +353,209 @@ func TestUnusableBufferArguments(t *testing.T) {
 			qt.Check(t, err, qt.ErrorIs, ipcbuf.ErrInvalidArgType, qt.Commentf("%s with a %s buffer", tc.name, which))
 		}
 	}
+}
+
+// TestRemoveOnlyItsObject is scenario 25 for POSIX objects and files: once
+// the object a buffer opened is gone and another has taken its name,
+// b.Remove leaves the other alone and says so, whether b is closed or not.
+func TestRemoveOnlyItsObject(t *testing.T) {
+	forKinds(t, func(t *testing.T, kc kindCase) {
+		if kc.kind == ipcbuf.KindSysV {
+			t.Skip("System V: TestRemoveSysVReusedID, in an IPC namespace of its own")
+		}
+		path := func(target string) string {
+			if kc.kind == ipcbuf.KindPOSIX {
+				return "/dev/shm/" + target[1:]
+			}
+			return target
+		}
+		// replace removes target's object and makes a new one holding
+		// "new". pin keeps the old inode alive meanwhile, so that the new
+		// object cannot get its number: the check must not depend on luck.
+		replace := func(t *testing.T, target string) {
+			pin, err := os.Open(path(target))
+			qt.Assert(t, err, qt.IsNil)
+			defer pin.Close()
+			qt.Assert(t, ipcbuf.Remove(target), qt.IsNil)
+			nb, err := ipcbuf.Open(target, 4096, ipcbuf.Exclusive())
+			qt.Assert(t, err, qt.IsNil)
+			defer nb.Close()
+			_, err = nb.Write("new", 0, "")
+			qt.Assert(t, err, qt.IsNil)
+		}
+		stillNew := func(t *testing.T, target string) {
+			t.Helper()
+			nb, err := ipcbuf.Open(target, 0, ipcbuf.OpenOnly())
+			qt.Assert(t, err, qt.IsNil, qt.Commentf("the new object was removed"))
+			defer nb.Close()
+			s, err := nb.ToString("", 0, 3)
+			qt.Assert(t, err, qt.IsNil)
+			qt.Assert(t, s, qt.Equals, "new")
+		}
+
+		t.Run("closed", func(t *testing.T) {
+			target := kc.target(t)
+			b := open(t, target, 4096)
+			qt.Assert(t, b.Close(), qt.IsNil)
+			replace(t, target)
+			err := b.Remove()
+			qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
+			qt.Assert(t, err, qt.ErrorMatches, ".*the name now refers to another file.*")
+			stillNew(t, target)
+		})
+		t.Run("open", func(t *testing.T) {
+			target := kc.target(t)
+			b := open(t, target, 4096)
+			replace(t, target)
+			qt.Assert(t, b.Remove(), qt.ErrorIs, fs.ErrNotExist)
+			stillNew(t, target)
+		})
+		t.Run("unchanged", func(t *testing.T) {
+			// Remove after Close of an object nobody touched still works.
+			target := kc.target(t)
+			b := open(t, target, 4096)
+			qt.Assert(t, b.Close(), qt.IsNil)
+			qt.Assert(t, b.Remove(), qt.IsNil)
+			_, err := os.Lstat(path(target))
+			qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
+			qt.Assert(t, b.Remove(), qt.ErrorIs, fs.ErrNotExist, qt.Commentf("removing twice"))
+		})
+		t.Run("directory", func(t *testing.T) {
+			target := kc.target(t)
+			b := open(t, target, 4096)
+			qt.Assert(t, b.Close(), qt.IsNil)
+			qt.Assert(t, ipcbuf.Remove(target), qt.IsNil)
+			qt.Assert(t, os.Mkdir(path(target), 0o700), qt.IsNil)
+			t.Cleanup(func() { os.Remove(path(target)) })
+			err := b.Remove()
+			qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
+			qt.Assert(t, err, qt.ErrorMatches, ".*the name refers to a directory, not a regular file.*")
+			fi, err := os.Lstat(path(target))
+			qt.Assert(t, err, qt.IsNil)
+			qt.Assert(t, fi.IsDir(), qt.IsTrue)
+		})
+	})
+}
+
+func init() {
+	childRoles["sysvreuse"] = sysvReuseChild
+}
+
+// shmID returns the identifier of the segment with key, from
+// /proc/sysvipc/shm (which shows this process's IPC namespace), or -1.
+func shmID(key int) int {
+	data, err := os.ReadFile("/proc/sysvipc/shm")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 1 && f[0] == strconv.FormatInt(int64(int32(uint32(key))), 10) {
+			id, _ := strconv.Atoi(f[1])
+			return id
+		}
+	}
+	return -1
+}
+
+// sysvReuseChild runs in an IPC namespace of its own, where it may set
+// kernel.shm_next_id without touching anyone: it gives a closed buffer's
+// segment identifier to a new segment, then checks that the closed
+// buffer's Remove leaves that segment alone. Exit status 3: the identifier
+// could not be forced here.
+func sysvReuseChild(target string) int {
+	key, _ := strconv.Atoi(target)
+	fail := func(format string, args ...any) int {
+		fmt.Printf(format+"\n", args...)
+		return 1
+	}
+	// reuse makes a segment with key k and size n under identifier id.
+	reuse := func(id, k, n int) (*ipcbuf.Buffer, int) {
+		if err := os.WriteFile("/proc/sys/kernel/shm_next_id", []byte(strconv.Itoa(id)), 0); err != nil {
+			fmt.Println("cannot set kernel.shm_next_id:", err)
+			return nil, 3
+		}
+		nb, err := ipcbuf.OpenSysV(k, n, ipcbuf.Exclusive())
+		if err != nil {
+			return nil, fail("new segment: %v", err)
+		}
+		if got := shmID(k); got != id {
+			fmt.Printf("kernel.shm_next_id=%d gave identifier %d\n", id, got)
+			return nil, 3
+		}
+		_, _ = nb.Write("new", 0, "")
+		return nb, 0
+	}
+	for _, tc := range []struct {
+		what   string
+		key, n int
+	}{
+		{"another key", key + 1, 4096},
+		{"the same key, another size", key, 8192},
+	} {
+		b, err := ipcbuf.OpenSysV(key, 4096)
+		if err != nil {
+			return fail("open: %v", err)
+		}
+		id := shmID(key)
+		if err := b.Close(); err != nil {
+			return fail("close: %v", err)
+		}
+		if err := ipcbuf.RemoveSysV(key); err != nil {
+			return fail("RemoveSysV: %v", err)
+		}
+		nb, code := reuse(id, tc.key, tc.n)
+		if code != 0 {
+			return code
+		}
+		err = b.Remove()
+		fmt.Printf("%s: stale Remove: %v\n", tc.what, err)
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fail("%s: Remove of a closed buffer whose identifier %d was reused returned %v", tc.what, id, err)
+		}
+		if again, err := ipcbuf.OpenSysV(tc.key, 0, ipcbuf.OpenOnly()); err != nil {
+			return fail("%s: the new segment with identifier %d was removed: %v", tc.what, id, err)
+		} else {
+			again.Close()
+		}
+		nb.Close()
+		if err := ipcbuf.RemoveSysV(tc.key); err != nil {
+			return fail("removing the new segment: %v", err)
+		}
+	}
+	// A closed buffer whose segment is untouched still removes it.
+	b, err := ipcbuf.OpenSysV(key, 4096)
+	if err != nil {
+		return fail("open: %v", err)
+	}
+	b.Close()
+	if err := b.Remove(); err != nil {
+		return fail("Remove after Close: %v", err)
+	}
+	if shmID(key) != -1 {
+		return fail("Remove after Close left the segment")
+	}
+	if err := b.Remove(); !errors.Is(err, fs.ErrNotExist) {
+		return fail("second Remove: %v", err)
+	}
+	return 0
+}
+
+// TestRemoveSysVReusedID is scenario 25 for System V: a closed buffer's
+// Remove does not remove a new segment given its old identifier. The
+// identifier is forced with kernel.shm_next_id, in an IPC namespace of the
+// child's own (without it, reuse takes about 65,536 allocations).
+func TestRemoveSysVReusedID(t *testing.T) {
+	if !ipcbuf.KindSysV.Supported() {
+		t.Skip("no System V backend in this build")
+	}
+	cmd := childCommand("sysvreuse", strconv.Itoa(sysvKey(t)))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWIPC}
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 3 || errors.Is(err, syscall.EPERM) {
+		t.Skipf("cannot force a System V identifier in an IPC namespace of our own here (needs CAP_SYS_ADMIN): %v\n%s", err, out)
+	}
+	qt.Assert(t, err, qt.IsNil, qt.Commentf("%s", out))
+	t.Logf("%s", out)
 }

@@ -98,6 +98,24 @@ type region struct {
 	flush   func(*region) error // writes the bytes back (msync); nil if nothing to do
 	unmap   func(*region) error // munmap or shmdt
 	sysvID  int                 // the segment's identifier, for Remove; -1 otherwise
+	ident   objectID            // what the object was at open, for Remove
+}
+
+// objectID is what identified a buffer's named object when it was opened,
+// so that Remove removes that object and no other that has taken its name,
+// or for System V its identifier, since. See Buffer.Remove.
+type objectID struct {
+	known bool
+	// A file or POSIX object: device, inode and birth time (0 where the
+	// file system records none).
+	dev, ino, btime uint64
+	// A System V segment: key, creator's user and process, creation time
+	// (seconds) and size.
+	key   int32
+	cuid  uint32
+	cpid  int32
+	ctime int64
+	size  int
 }
 
 // release flushes and unmaps r: by Close, or by the cleanup when no view of
@@ -366,26 +384,75 @@ func (b *Buffer) Close() error {
 	return nil
 }
 
-// Remove removes the named object that holds b's bytes: it unlinks the
-// POSIX object or the file, or marks the System V segment for removal. b and
-// every other process's mapping stay usable until closed; the name can then
-// be created afresh. A System V segment is removed by its identifier, so a
-// new segment made under the same key since b was opened is left alone.
+// Remove removes the named object that holds b's bytes, and only that
+// object: it unlinks the POSIX object or the file, or marks the System V
+// segment for removal. b and every other process's mapping stay usable
+// until closed; the name can then be created afresh. Remove may be called
+// before or after Close.
+//
+// Once b's object is gone, its name (or a System V segment's identifier)
+// may be given to another object, and Remove must not take that one for
+// b's. So Remove checks the object against what b recorded at open, and
+// if it is not the same returns an error matching fs.ErrNotExist and
+// removes nothing:
+//
+//   - A file or POSIX object: the name must still refer to the same device
+//     and inode, with the same birth time (statx), and be a regular file.
+//     While b is open and not empty, its mapping keeps the inode from
+//     being reused, so the check is exact. Otherwise a file system may
+//     give the inode number to a new file; the birth time tells them apart
+//     unless both were created within one tick of its clock (a few
+//     milliseconds). A name replaced between the check and the unlink, a
+//     window of one system call, is not noticed: no call unlinks a name
+//     only if it still refers to a given inode. A file opened through a
+//     symbolic link is refused: the link is not the file.
+//   - A System V segment: while b is attached the segment cannot be
+//     destroyed, so its identifier cannot be reused, and Remove marks it by
+//     that identifier (a new segment made under the same key since b was
+//     opened is left alone). After Close the identifier may belong to a new
+//     segment; Remove then requires the key, the creator's user and
+//     process, the creation time and the size to be those recorded at open
+//     (IPC_STAT). A segment made by the same process under the same key
+//     with the same size within the same second as b's, and given its
+//     identifier, is not told apart; nor is one that replaces it between
+//     the check and IPC_RMID. A segment whose mode another process changed
+//     (IPC_SET updates the creation time) is refused after Close.
+//
 // Memory buffers have no name: Remove returns an error matching
-// errors.ErrUnsupported.
+// errors.ErrUnsupported. A nil or zero Buffer gives an error matching
+// fs.ErrInvalid.
 func (b *Buffer) Remove() error {
 	if !b.usable() {
 		return b.unusableError("remove")
 	}
-	switch b.m.kind {
-	case KindPOSIX:
-		return RemoveShm(b.m.name[1:])
-	case KindFile:
-		return removeFile(b.m.name)
-	case KindSysV:
-		return removeSysVID(b.m.name, b.m.reg.sysvID)
+	m := b.m
+	if m.kind == KindMemory {
+		return fmt.Errorf("ipcbuf: a memory buffer has no named object to remove: %w", errors.ErrUnsupported)
 	}
-	return fmt.Errorf("ipcbuf: a memory buffer has no named object to remove: %w", errors.ErrUnsupported)
+	// Held so that Close cannot unmap, and so let the object go, while
+	// Remove relies on the mapping to keep it.
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	attached := !m.closed
+	switch m.kind {
+	case KindPOSIX:
+		return removeShmObject(m.name[1:], m.reg.ident)
+	case KindFile:
+		return removeFileObject(m.name, m.reg.ident)
+	}
+	return removeSysVSegment(m.name, m.reg.sysvID, m.reg.ident, attached)
+}
+
+// sameFile reports whether a file identity found now is the one recorded
+// at open.
+func (id objectID) sameFile(dev, ino, btime uint64) bool {
+	return dev == id.dev && ino == id.ino && btime == id.btime
+}
+
+// errNotTheObject is Remove's error when the name or identifier now
+// belongs to another object than the buffer's.
+func errNotTheObject(what string) error {
+	return fmt.Errorf("%s: the object this buffer opened is gone, and the other one is left alone: %w", what, fs.ErrNotExist)
 }
 
 // ErrReadOnly is returned, wrapped in an *fs.PathError, by methods that

@@ -139,15 +139,16 @@ func OpenFile(path string, size int, opts ...Option) (*Buffer, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	return openFD(fdObject{
+	var id objectID
+	return id.recordIn(openFD(fdObject{
 		kind:   KindFile,
 		target: path,
-		open: func(flags int, mode uint32) (int, error) {
+		open: identified(func(flags int, mode uint32) (int, error) {
 			return cshim.Open(path, flags, mode)
-		},
+		}, &id),
 		unlink: func() error { return cshim.Unlink(path) },
 		synced: func() error { return syncDir(filepath.Dir(path)) },
-	}, size, o)
+	}, size, o))
 }
 
 // syncDir makes a new directory entry durable, so that a file created and

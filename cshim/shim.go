@@ -163,3 +163,48 @@ func Msync(p unsafe.Pointer, n int) error {
 	}
 	return nil
 }
+
+// FileID is the identity of a file or POSIX object (statx): the device and
+// inode, and the birth time where the file system records one. An inode
+// number can be given to a new file once the old one is gone; the birth
+// time then differs, unless both were made within one tick of the file
+// system's clock.
+type FileID struct {
+	Dev, Ino uint64
+	Btime    int64 // nanoseconds since 1970; 0 if HasBtime is false
+	HasBtime bool
+	Mode     uint32 // st_mode: the file type and permission bits
+}
+
+// FstatID returns the identity of the file open at fd.
+func FstatID(fd int) (FileID, error) {
+	var id C.struct_ipcbuf_file_id
+	if r, err := C.ipcbuf_fstatx_id(C.int(fd), &id); r != 0 {
+		return FileID{}, err
+	}
+	return fileID(&id), nil
+}
+
+// LstatID returns the identity of what path names, not following a
+// symbolic link at its end.
+func LstatID(path string) (FileID, error) {
+	p, err := cstring(path)
+	if err != nil {
+		return FileID{}, err
+	}
+	var id C.struct_ipcbuf_file_id
+	if r, err := C.ipcbuf_lstatx_id(p, &id); r != 0 {
+		return FileID{}, err
+	}
+	return fileID(&id), nil
+}
+
+func fileID(id *C.struct_ipcbuf_file_id) FileID {
+	return FileID{
+		Dev:      uint64(id.dev_major)<<32 | uint64(id.dev_minor),
+		Ino:      uint64(id.ino),
+		Btime:    int64(id.btime_sec)*1e9 + int64(id.btime_nsec),
+		HasBtime: id.has_btime != 0,
+		Mode:     uint32(id.mode),
+	}
+}

@@ -143,3 +143,53 @@ int ipcbuf_shm_rmid(int id)
 	return shmctl(id, IPC_RMID, NULL);
 }
 #endif
+
+/* file_id copies what identifies a file out of a statx result. */
+static void file_id(const struct statx *stx, struct ipcbuf_file_id *id)
+{
+	id->dev_major = stx->stx_dev_major;
+	id->dev_minor = stx->stx_dev_minor;
+	id->ino = stx->stx_ino;
+	id->mode = stx->stx_mode;
+	id->has_btime = (stx->stx_mask & STATX_BTIME) != 0;
+	id->btime_sec = id->has_btime ? stx->stx_btime.tv_sec : 0;
+	id->btime_nsec = id->has_btime ? stx->stx_btime.tv_nsec : 0;
+}
+
+#define IPCBUF_STATX_MASK (STATX_TYPE | STATX_MODE | STATX_INO | STATX_BTIME)
+
+int ipcbuf_fstatx_id(int fd, struct ipcbuf_file_id *id)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, IPCBUF_STATX_MASK, &stx) != 0)
+		return -1;
+	file_id(&stx, id);
+	return 0;
+}
+
+int ipcbuf_lstatx_id(const char *path, struct ipcbuf_file_id *id)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, IPCBUF_STATX_MASK, &stx) != 0)
+		return -1;
+	file_id(&stx, id);
+	return 0;
+}
+
+#ifdef IPCBUF_SYSV
+int ipcbuf_shm_ident(int id, struct ipcbuf_shm_ident *out)
+{
+	struct shmid_ds ds;
+
+	if (shmctl(id, IPC_STAT, &ds) != 0)
+		return -1;
+	out->key = ds.shm_perm.__key;
+	out->cuid = ds.shm_perm.cuid;
+	out->cpid = ds.shm_cpid;
+	out->ctime = ds.shm_ctime;
+	out->size = ds.shm_segsz;
+	return 0;
+}
+#endif

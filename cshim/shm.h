@@ -47,4 +47,31 @@ int ipcbuf_shm_size(int id, size_t *size);
 int ipcbuf_shm_rmid(int id);
 #endif
 
+/* The identity of a file or POSIX object, from statx: what tells one
+   object from another that later took its name. */
+struct ipcbuf_file_id {
+	unsigned long long dev_major, dev_minor, ino;
+	long long btime_sec;	/* birth time, if has_btime */
+	unsigned btime_nsec;
+	unsigned mode;		/* file type and permission bits */
+	int has_btime;		/* the file system records birth times */
+};
+/* The file open at fd. */
+int ipcbuf_fstatx_id(int fd, struct ipcbuf_file_id *id);
+/* What path names, not following a symbolic link at its end. */
+int ipcbuf_lstatx_id(const char *path, struct ipcbuf_file_id *id);
+
+#ifdef IPCBUF_SYSV
+/* The identity of a System V segment, from IPC_STAT: what tells it from a
+   later segment given the same identifier. */
+struct ipcbuf_shm_ident {
+	int key;
+	unsigned cuid;
+	int cpid;
+	long long ctime;
+	size_t size;
+};
+int ipcbuf_shm_ident(int id, struct ipcbuf_shm_ident *out);
+#endif
+
 #endif

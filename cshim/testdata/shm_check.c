@@ -444,6 +444,37 @@ static void test_files(void)
 	FAILS(ipcbuf_close(fd2), EBADF);
 	FAILS(ipcbuf_close(-1), EBADF);
 
+	/* The identity by descriptor and by name agree, and tell the file from
+	 * its directory; a symbolic link is itself, not its target. */
+	{
+		struct ipcbuf_file_id byfd, byname, ofdir;
+		char link[FILEMAX];
+		int id_fd = ipcbuf_open(path, O_RDONLY, 0);
+
+		check(id_fd >= 0, "ipcbuf_open(O_RDONLY) for identity = %d", id_fd);
+		OK(ipcbuf_fstatx_id(id_fd, &byfd));
+		OK(ipcbuf_close(id_fd));
+		OK(ipcbuf_lstatx_id(path, &byname));
+		check(byfd.dev_major == byname.dev_major && byfd.dev_minor == byname.dev_minor &&
+		      byfd.ino == byname.ino && byfd.btime_sec == byname.btime_sec &&
+		      byfd.btime_nsec == byname.btime_nsec && byfd.has_btime == byname.has_btime,
+		      "ipcbuf_fstatx_id and ipcbuf_lstatx_id agree");
+		check(S_ISREG(byname.mode), "ipcbuf_lstatx_id: a regular file (mode %o)", byname.mode);
+		OK(ipcbuf_lstatx_id(tmpdir, &ofdir));
+		check(S_ISDIR(ofdir.mode) && ofdir.ino != byname.ino,
+		      "ipcbuf_lstatx_id: the directory is another inode");
+		snprintf(link, sizeof link, "%s/link", tmpdir);
+		if (symlink(path, link) == 0) {
+			track_file(link);
+			OK(ipcbuf_lstatx_id(link, &ofdir));
+			check(S_ISLNK(ofdir.mode), "ipcbuf_lstatx_id does not follow a link");
+			OK(ipcbuf_unlink(link));
+		}
+		FAILS(ipcbuf_fstatx_id(-1, &byfd), EBADF);
+		snprintf(link, sizeof link, "%s/missing", tmpdir);
+		FAILS(ipcbuf_lstatx_id(link, &byfd), ENOENT);
+	}
+
 	/* unlink, then again. */
 	OK(ipcbuf_unlink(path));
 	FAILS(ipcbuf_unlink(path), ENOENT);
@@ -595,6 +626,15 @@ static void test_sysv(void)
 	      id2, id);
 	OK(ipcbuf_shm_size(id, &size));
 	check(size == 4096, "keyed segment's size is 4096 (got %zu)", size);
+	{
+		struct ipcbuf_shm_ident ident;
+
+		OK(ipcbuf_shm_ident(id, &ident));
+		check(ident.key == key && ident.cpid == getpid() && ident.cuid == getuid() &&
+		      ident.size == 4096 && ident.ctime > 0,
+		      "ipcbuf_shm_ident: key, creator, size and ctime of the segment");
+		FAILS(ipcbuf_shm_ident(-1, &ident), EINVAL);
+	}
 	FAILS(ipcbuf_shmget(key, 8192, 0), EINVAL);
 	if (OK(ipcbuf_shm_rmid(id)) == 0)
 		forget_id(id);
