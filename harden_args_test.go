@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -558,4 +559,70 @@ func TestRemoveSysVReusedID(t *testing.T) {
 	}
 	qt.Assert(t, err, qt.IsNil, qt.Commentf("%s", out))
 	t.Logf("%s", out)
+}
+
+// nonBuffers makes, in dir, one of each kind of file that is not a buffer
+// and that Remove must leave alone, by the name of its kind. Kinds this
+// machine cannot make (a device node needs CAP_MKNOD) are left out.
+func nonBuffers(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	made := map[string]string{}
+	mk := func(kind string, f func(path string) error) {
+		path := filepath.Join(dir, strings.ReplaceAll(kind, " ", "-"))
+		if err := f(path); err != nil {
+			t.Logf("cannot make %s here: %v", kind, err)
+			return
+		}
+		made[kind] = path
+	}
+	mk("a directory", func(p string) error { return os.Mkdir(p, 0o700) })
+	mk("a FIFO", func(p string) error { return syscall.Mkfifo(p, 0o600) })
+	mk("a socket", func(p string) error {
+		fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer syscall.Close(fd)
+		return syscall.Bind(fd, &syscall.SockaddrUnix{Name: p})
+	})
+	mk("a character device", func(p string) error { return syscall.Mknod(p, syscall.S_IFCHR|0o600, 1<<8|3) }) // like /dev/null
+	mk("a symbolic link", func(p string) error {
+		if err := os.WriteFile(p+".target", []byte("x"), 0o600); err != nil {
+			return err
+		}
+		return os.Symlink(p+".target", p)
+	})
+	return made
+}
+
+// TestRemoveRefusesNonBuffers is scenario 26 in the library: Remove
+// removes only what could be a buffer, never a directory, FIFO, socket,
+// device or symbolic link, by path or by POSIX name.
+func TestRemoveRefusesNonBuffers(t *testing.T) {
+	check := func(t *testing.T, kind, target, path string, remove func() error) {
+		before, err := os.Lstat(path)
+		qt.Assert(t, err, qt.IsNil)
+		err = remove()
+		qt.Check(t, err, qt.ErrorIs, fs.ErrInvalid, qt.Commentf("%s", kind))
+		qt.Check(t, err, qt.ErrorMatches, ".*is "+kind+".*nothing removed.*|.*is "+kind+", not a POSIX shared memory object.*")
+		after, err := os.Lstat(path)
+		qt.Assert(t, err, qt.IsNil, qt.Commentf("%s was removed", kind))
+		qt.Check(t, after.Mode().Type(), qt.Equals, before.Mode().Type())
+	}
+	for kind, path := range nonBuffers(t, t.TempDir()) {
+		check(t, kind, path, path, func() error { return ipcbuf.Remove(path) })
+	}
+	if !ipcbuf.KindPOSIX.Supported() {
+		t.Skip("no POSIX backend in this build")
+	}
+	// The same in /dev/shm, where shm_unlink would unlink what is there.
+	name := shmName(t)
+	dir := "/dev/shm/" + name
+	qt.Assert(t, os.Mkdir(dir, 0o700), qt.IsNil)
+	t.Cleanup(func() { os.Remove(dir) })
+	check(t, "a directory", "*"+name, dir, func() error { return ipcbuf.Remove("*" + name) })
+	fifo := shmName(t)
+	qt.Assert(t, syscall.Mkfifo("/dev/shm/"+fifo, 0o600), qt.IsNil)
+	t.Cleanup(func() { os.Remove("/dev/shm/" + fifo) })
+	check(t, "a FIFO", "*"+fifo, "/dev/shm/"+fifo, func() error { return ipcbuf.RemoveShm(fifo) })
 }

@@ -1,12 +1,14 @@
 package ipcbuf
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Open opens the buffer named by target, in node-ipcbuffer's convention:
@@ -33,7 +35,10 @@ func Open(target string, size int, opts ...Option) (*Buffer, error) {
 }
 
 // Remove removes the object named by target (see Open): it unlinks a POSIX
-// object or a file, or marks a System V segment for removal.
+// object or a file, or marks a System V segment for removal. It removes
+// only what could be a buffer: a path or a POSIX name that refers to a
+// directory, a symbolic link, a FIFO, a socket or a device is an error
+// matching fs.ErrInvalid, and nothing is removed.
 func Remove(target string) error {
 	kind, name, key, err := parseTarget(target)
 	if err != nil {
@@ -156,9 +161,45 @@ func checkPath(path string) error {
 	return nil
 }
 
+// removeFile unlinks path if it is a regular file. It never removes a
+// directory: os.Remove would rmdir an empty one, and unlink(2) cannot. The
+// type is checked first (lstat), so that a FIFO, a socket, a device or a
+// symbolic link, which ipcbuf never makes, is left alone too; one that
+// replaces the file between the check and the unlink is not noticed,
+// except a directory, which unlink refuses.
 func removeFile(path string) error {
-	if err := checkPath(path); err != nil {
+	err := checkPath(path)
+	if err == nil {
+		var fi fs.FileInfo
+		if fi, err = os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+			err = invalid("%s is %s, not a file a buffer could map: nothing removed", path, modeName(fi.Mode()))
+		} else if err == nil {
+			err = syscall.Unlink(path)
+		} else {
+			err = errors.Unwrap(err) // the *fs.PathError Lstat made
+		}
+	}
+	if err != nil {
 		return &fs.PathError{Op: "remove", Path: path, Err: err}
 	}
-	return os.Remove(path)
+	return nil
+}
+
+// modeName names the type of a file, for errors.
+func modeName(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	}
+	return "an irregular file"
 }

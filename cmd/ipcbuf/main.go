@@ -30,7 +30,8 @@ commands:
   get [--start N] [--end N] [--enc E] TARGET
            print TARGET's bytes from start to end, decoded (Node's buf.toString)
   rm TARGET
-           remove TARGET
+           remove TARGET: a shared memory object or a regular file, never a
+           directory, FIFO, socket, device or symbolic link
 
 TARGET is one of:
   '*name'          POSIX shared memory object (/dev/shm/name on Linux)
