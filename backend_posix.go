@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/ipcbuf/ipcbuf/cshim"
 )
@@ -31,16 +32,28 @@ func OpenShm(name string, size int, opts ...Option) (*Buffer, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: "*" + name, Err: err}
 	}
-	path := "/" + name
 	return openFD(fdObject{
 		kind:   KindPOSIX,
 		target: "*" + name,
-		open: func(flags int, mode uint32) (int, error) {
-			return cshim.ShmOpen(path, flags, mode)
+		name:   "/" + name,
+		open:   cshim.ShmOpen,
+		unlink: cshim.ShmUnlink,
+		// glibc keeps POSIX objects as files in /dev/shm, a tmpfs, where
+		// a rename publishes them. Where they are not there (another C
+		// library, no /dev/shm), the rename fails and createFD falls back.
+		publish: func(oldname, newname string) error {
+			err := cshim.RenameNoReplace(shmDir+oldname, shmDir+newname)
+			if err == syscall.ENOENT {
+				err = syscall.EOPNOTSUPP // not where we looked: fall back
+			}
+			return err
 		},
-		unlink: func() error { return cshim.ShmUnlink(path) },
+		temp: func(rnd string) string { return "/" + tempName(name, rnd) },
 	}, size, o)
 }
+
+// shmDir is where glibc's shm_open keeps POSIX shared memory objects.
+const shmDir = "/dev/shm"
 
 // CreateShmTemp creates a new POSIX shared memory object of size bytes under
 // a random name made from pattern, as os.CreateTemp does for files: the
