@@ -380,6 +380,10 @@ func notRegularOpen(obj fdObject, o options, err error) error {
 	switch {
 	case err == syscall.EISDIR:
 		return &notRegularError{what: "it is a directory", err: err}
+	case err == syscall.EINVAL && obj.kind == KindPOSIX:
+		// glibc's shm_open turns EISDIR into EINVAL, and the name was
+		// checked before: a directory in /dev/shm.
+		return &notRegularError{what: "it is a directory", err: err}
 	case err == syscall.ENXIO:
 		// A socket, or a device with no driver or nothing behind it.
 		return &notRegularError{what: "it is a socket or a device", err: err}
