@@ -443,8 +443,13 @@ func OpenFile(path string, size int, opts ...Option) (*Buffer, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
+	return openFD(fileObject(path), size, o)
+}
+
+// fileObject is the file at path as an fdObject.
+func fileObject(path string) fdObject {
 	dir, base := filepath.Dir(path), filepath.Base(path)
-	return openFD(fdObject{
+	return fdObject{
 		kind:    KindFile,
 		target:  path,
 		name:    path,
@@ -453,7 +458,7 @@ func OpenFile(path string, size int, opts ...Option) (*Buffer, error) {
 		publish: cshim.RenameNoReplace,
 		temp:    func(rnd string) string { return filepath.Join(dir, tempName(base, rnd)) },
 		synced:  func() error { return syncDir(dir) },
-	}, size, o)
+	}
 }
 
 // tempName is the temporary name under which an object called name is made
