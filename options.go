@@ -92,7 +92,8 @@ const maxOpenTries = 8
 // Size 0 only ever attaches to an existing object.
 func (o options) mayCreate(size int) bool { return !o.openOnly && size > 0 }
 
-// createOrOpen is how every named kind opens: create exclusively when the
+// createOrOpen is how System V segments open (POSIX objects and files have
+// their own, in openFD): create exclusively when the
 // options allow, so we know whether the object is ours; if it exists (and
 // Exclusive is not set), open it; if it vanished between the two calls, try
 // again. create fails with EEXIST when the object exists, open with ENOENT
