@@ -48,7 +48,8 @@ func OpenShm(name string, size int, opts ...Option) (*Buffer, error) {
 			}
 			return err
 		},
-		temp: func(rnd string) string { return "/" + tempName(name, rnd) },
+		temp:   func(rnd string) string { return "/" + tempName(name, rnd) },
+		exists: func() (bool, error) { return cshim.Exists(shmDir + "/" + name) },
 	}, size, o)
 }
 

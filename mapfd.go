@@ -30,7 +30,8 @@ type fdObject struct {
 	// in it.
 	publish func(oldname, newname string) error
 	temp    func(rnd string) string
-	synced  func() error // makes a new name durable; nil if none
+	exists  func() (bool, error) // whether the name exists (lstat)
+	synced  func() error         // makes a new name durable; nil if none
 }
 
 // openFD opens (or creates) obj per o and maps size bytes of it (size 0: all
@@ -55,7 +56,15 @@ func openFD(obj fdObject, size int, o options) (*Buffer, error) {
 		acc |= syscall.O_NOFOLLOW
 	}
 	for try := 1; ; try++ {
-		if o.mayCreate(size) {
+		// Without Exclusive, an existing name is the common case: one lstat
+		// spares making a whole temporary object only to find the name
+		// taken. It is only a hint: createFD and openExisting handle a
+		// name that appears or vanishes after it.
+		existing := false
+		if o.mayCreate(size) && !o.exclusive && obj.exists != nil {
+			existing, _ = obj.exists()
+		}
+		if o.mayCreate(size) && !existing {
 			b, err := createFD(obj, acc, size, o)
 			if err == nil {
 				return b, nil
@@ -64,7 +73,7 @@ func openFD(obj fdObject, size int, o options) (*Buffer, error) {
 				return fail(notRegularOpen(obj, o, err))
 			}
 		}
-		fd, adopted, err := openExisting(obj, acc, o.mayCreate(size), o)
+		fd, st, adopted, err := openExisting(obj, acc, o.mayCreate(size), o)
 		if err == syscall.ENOENT && o.mayCreate(size) && try < maxOpenTries {
 			continue // it vanished since the create said it exists
 		}
@@ -78,7 +87,7 @@ func openFD(obj fdObject, size int, o options) (*Buffer, error) {
 		if adopted {
 			b, err = finishCreated(obj, obj.name, fd, size, o)
 		} else {
-			b, err = mapExisting(obj, fd, size, o)
+			b, err = mapExisting(obj, fd, st, size, o)
 		}
 		cshim.Close(fd) // the mapping keeps the object open; the descriptor is not needed
 		if err != nil {
@@ -213,44 +222,43 @@ func initCreated(fd, size int, o options) (*region, error) {
 // followed without O_CREAT (ENOENT when dangling, as before) and then
 // opened again with O_CREAT for the kernel's check; both must be the same
 // file.
-func openExisting(obj fdObject, acc int, mayCreate bool, o options) (fd int, adopted bool, err error) {
+func openExisting(obj fdObject, acc int, mayCreate bool, o options) (fd int, st cshim.Stat, adopted bool, err error) {
 	if !mayCreate {
 		fd, err = obj.open(obj.name, acc, 0)
 		if err == nil {
-			_, err = checkRegular(fd)
+			st, err = checkRegular(fd)
 		}
-		return fd, false, err
+		return fd, st, false, err
 	}
 	fd, err = obj.open(obj.name, acc|syscall.O_CREAT|syscall.O_NOFOLLOW, 0)
 	if err == syscall.ELOOP && !o.noFollow && obj.kind == KindFile {
 		return openSymlinked(obj, acc)
 	}
 	if err != nil {
-		return -1, false, err
+		return -1, st, false, err
 	}
-	st, err := checkRegular(fd)
-	if err != nil {
-		return -1, false, err
+	if st, err = checkRegular(fd); err != nil {
+		return -1, st, false, err
 	}
 	fresh := st.Mode&0o7777 == 0 && st.Size == 0 && st.Nlink == 1 && st.UID == uint32(os.Geteuid())
-	return fd, fresh, nil
+	return fd, st, fresh, nil
 }
 
 // openSymlinked opens the file a symlink at obj.name points to: see
 // openExisting.
-func openSymlinked(obj fdObject, acc int) (int, bool, error) {
+func openSymlinked(obj fdObject, acc int) (int, cshim.Stat, bool, error) {
 	fd, err := obj.open(obj.name, acc, 0)
 	if err != nil {
-		return -1, false, err
+		return -1, cshim.Stat{}, false, err
 	}
 	st, err := checkRegular(fd)
 	if err != nil {
-		return -1, false, err
+		return -1, st, false, err
 	}
 	probe, err := obj.open(obj.name, acc|syscall.O_CREAT, 0)
 	if err != nil {
 		cshim.Close(fd)
-		return -1, false, err
+		return -1, st, false, err
 	}
 	pst, err := cshim.Fstat(probe)
 	cshim.Close(probe)
@@ -259,9 +267,9 @@ func openSymlinked(obj fdObject, acc int) (int, bool, error) {
 	}
 	if err != nil {
 		cshim.Close(fd)
-		return -1, false, err
+		return -1, st, false, err
 	}
-	return fd, false, nil
+	return fd, st, false, nil
 }
 
 // checkRegular refuses, closing fd, anything but a regular file: mapping a
@@ -278,12 +286,9 @@ func checkRegular(fd int) (cshim.Stat, error) {
 	return st, err
 }
 
-// mapExisting sizes and maps the existing object open at fd.
-func mapExisting(obj fdObject, fd, size int, o options) (*Buffer, error) {
-	st, err := cshim.Fstat(fd)
-	if err != nil {
-		return nil, err
-	}
+// mapExisting sizes and maps the existing object open at fd, whose fstat
+// is st.
+func mapExisting(obj fdObject, fd int, st cshim.Stat, size int, o options) (*Buffer, error) {
 	n := int64(size)
 	if size == 0 {
 		switch {
@@ -457,6 +462,7 @@ func fileObject(path string) fdObject {
 		unlink:  cshim.Unlink,
 		publish: cshim.RenameNoReplace,
 		temp:    func(rnd string) string { return filepath.Join(dir, tempName(base, rnd)) },
+		exists:  func() (bool, error) { return cshim.Exists(path) },
 		synced:  func() error { return syncDir(dir) },
 	}
 }

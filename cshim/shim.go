@@ -126,6 +126,22 @@ func Fstat(fd int) (Stat, error) {
 	}, nil
 }
 
+// Exists reports whether path names anything, a dangling symlink included
+// (lstat(2)). An error other than ENOENT is returned as it is.
+func Exists(path string) (bool, error) {
+	p, err := cstring(path)
+	if err != nil {
+		return false, err
+	}
+	if r, err := C.ipcbuf_lstat_exists(p); r != 0 {
+		if err == syscall.ENOENT {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
 // Fchmod sets fd's permission bits exactly, whatever the umask was.
 func Fchmod(fd int, mode uint32) error {
 	if r, err := C.ipcbuf_fchmod(C.int(fd), C.unsigned(mode)); r != 0 {

@@ -73,6 +73,13 @@ int ipcbuf_fstat(int fd, struct ipcbuf_stat *out)
 	return 0;
 }
 
+int ipcbuf_lstat_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st);
+}
+
 int ipcbuf_fchmod(int fd, unsigned mode)
 {
 	return fchmod(fd, (mode_t)mode);

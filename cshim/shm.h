@@ -29,6 +29,8 @@ struct ipcbuf_stat {
 	unsigned long long dev, ino;
 };
 int ipcbuf_fstat(int fd, struct ipcbuf_stat *st);
+/* lstat(2) for whether path names anything (a symlink is not followed). */
+int ipcbuf_lstat_exists(const char *path);
 int ipcbuf_fchmod(int fd, unsigned mode);
 int ipcbuf_fsync(int fd);
 int ipcbuf_unlink(const char *path);

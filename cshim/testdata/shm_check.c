@@ -375,6 +375,16 @@ static void check_rename(const char *path)
 	check(stat(from, &st) != 0 && errno == ENOENT && stat(to, &st) == 0,
 	      "after ipcbuf_rename_noreplace the file has only its new name");
 	FAILS(ipcbuf_rename_noreplace(from, to), ENOENT);
+
+	/* lstat_exists: a name, a missing one, a dangling symlink. */
+	OK(ipcbuf_lstat_exists(to));
+	FAILS(ipcbuf_lstat_exists(from), ENOENT);
+	if (symlink("nowhere", from) == 0) {
+		OK(ipcbuf_lstat_exists(from));
+		OK(ipcbuf_unlink(from));
+	} else {
+		check(0, "symlink(%s): %s", from, strerror(errno));
+	}
 	OK(ipcbuf_unlink(to));
 }
 
