@@ -316,7 +316,12 @@ func mapExisting(obj fdObject, fd int, st cshim.Stat, size int, o options) (*Buf
 // running out of address space (ENOMEM, RLIMIT_AS) changes nothing; a grow
 // that fails part way (ENOSPC on ext4 keeps what it allocated and the size
 // it reached) is cut back to the old size with ftruncate, which frees every
-// block past it.
+// block past it. Holes inside the old size that a failed fallocate filled
+// before giving up stay filled on file systems that keep partial
+// allocations (ext4): their bytes are still zero. And should another
+// process grow the same object at the very moment this grow fails, the
+// cut takes its growth back too: nothing here locks the object against
+// other openers.
 func mapAndGrow(fd int, st cshim.Stat, n int64, o options) (*region, error) {
 	r := &region{flush: msyncRegion, unmap: munmapRegion, reserve: reserveRegion, sysvID: -1}
 	if o.readOnly {
