@@ -32,17 +32,31 @@ func OpenShm(name string, size int, opts ...Option) (*Buffer, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: "*" + name, Err: err}
 	}
-	path := "/" + name
 	var id objectID
 	return id.recordIn(openFD(fdObject{
 		kind:   KindPOSIX,
 		target: "*" + name,
-		open: identified(func(flags int, mode uint32) (int, error) {
-			return cshim.ShmOpen(path, flags, mode)
-		}, &id),
-		unlink: func() error { return cshim.ShmUnlink(path) },
+		name:   "/" + name,
+		open:   identified(cshim.ShmOpen, &id),
+		unlink: cshim.ShmUnlink,
+		// glibc keeps POSIX objects as files in /dev/shm, a tmpfs, where
+		// a rename publishes them. Where they are not there (another C
+		// library, no /dev/shm), the rename fails and createFD falls back.
+		publish: func(oldname, newname string) error {
+			err := cshim.RenameNoReplace(shmDir+oldname, shmDir+newname)
+			if err == syscall.ENOENT {
+				err = syscall.EOPNOTSUPP // not where we looked: fall back
+			}
+			return err
+		},
+		temp:   func(rnd string) string { return "/" + tempName(name, rnd) },
+		exists: func() (bool, error) { return cshim.Exists(shmDir + "/" + name) },
 	}, size, o))
 }
+
+// shmDir is where glibc's shm_open keeps POSIX shared memory objects, as
+// files: shmDir + "/" + name is the object name.
+const shmDir = "/dev/shm"
 
 // CreateShmTemp creates a new POSIX shared memory object of size bytes under
 // a random name made from pattern, as os.CreateTemp does for files: the
@@ -95,8 +109,8 @@ func CreateShmTemp(pattern string, size int, opts ...Option) (*Buffer, error) {
 func RemoveShm(name string) error {
 	name, err := checkShmName(name)
 	if err == nil {
-		if fi, serr := cshim.LstatID(shmDir + name); serr == nil && fi.Mode&syscall.S_IFMT != syscall.S_IFREG {
-			err = invalid("%s%s is %s, not a POSIX shared memory object", shmDir, name, fileTypeName(fi.Mode))
+		if fi, serr := cshim.LstatID(shmDir + "/" + name); serr == nil && fi.Mode&syscall.S_IFMT != syscall.S_IFREG {
+			err = invalid("%s/%s is %s, not a POSIX shared memory object", shmDir, name, fileTypeName(fi.Mode))
 		}
 	}
 	if err == nil {
@@ -108,14 +122,10 @@ func RemoveShm(name string) error {
 	return nil
 }
 
-// shmDir is where shm_open keeps POSIX shared memory objects on Linux, as
-// files: glibc's shm_open and shm_unlink open and unlink name there.
-const shmDir = "/dev/shm/"
-
 // removeShmObject unlinks the POSIX object name if it is still the object
 // that id recorded (see Buffer.Remove).
 func removeShmObject(name string, id objectID) error {
-	if err := checkSameFile("*"+name, shmDir+name, id); err != nil {
+	if err := checkSameFile("*"+name, shmDir+"/"+name, id); err != nil {
 		return err
 	}
 	if err := cshim.ShmUnlink("/" + name); err != nil {

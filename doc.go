@@ -22,9 +22,18 @@
 // existing object grows it (System V segments cannot grow: that is an
 // error); a smaller one maps only that many bytes; size 0 attaches to an
 // existing object at its current size and fails with an error matching
-// fs.ErrNotExist when there is none. New POSIX and file space is reserved
-// when it is created (posix_fallocate), so a full file system fails at open
-// with ENOSPC instead of killing the process with SIGBUS later.
+// fs.ErrNotExist when there is none (and with one matching fs.ErrInvalid
+// when it is empty: there is nothing to map). A new POSIX object or file
+// is made whole, mode and size, before its name appears, so another
+// process opening the name finds either the whole object or none. New
+// POSIX and file space is reserved when it is created (posix_fallocate),
+// so a full file system fails at open with ENOSPC instead of killing the
+// process with SIGBUS later. An open that fails leaves an existing object
+// with the size and storage it had.
+//
+// Only regular files and shared memory objects are buffers: a FIFO, socket,
+// device or directory under the name is an error matching fs.ErrInvalid,
+// and opening never waits on one.
 //
 // # Lifetime
 //

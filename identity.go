@@ -12,9 +12,9 @@ import (
 // identified wraps an fdObject's open so that *id records the identity of
 // the descriptor it last returned: the object the buffer will map, which
 // Remove later checks the name against.
-func identified(open func(flags int, mode uint32) (int, error), id *objectID) func(int, uint32) (int, error) {
-	return func(flags int, mode uint32) (int, error) {
-		fd, err := open(flags, mode)
+func identified(open func(name string, flags int, mode uint32) (int, error), id *objectID) func(string, int, uint32) (int, error) {
+	return func(name string, flags int, mode uint32) (int, error) {
+		fd, err := open(name, flags, mode)
 		if err == nil {
 			*id = objectID{}
 			if fi, err := cshim.FstatID(fd); err == nil {

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,6 +57,29 @@ int ipcbuf_fstat_size(int fd, off_t *size, off_t *allocated)
 	return 0;
 }
 
+int ipcbuf_fstat(int fd, struct ipcbuf_stat *out)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	out->size = st.st_size;
+	out->allocated = (off_t)st.st_blocks * 512;
+	out->mode = (unsigned)st.st_mode;
+	out->uid = (unsigned)st.st_uid;
+	out->nlink = (unsigned long)st.st_nlink;
+	out->dev = (unsigned long long)st.st_dev;
+	out->ino = (unsigned long long)st.st_ino;
+	return 0;
+}
+
+int ipcbuf_lstat_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st);
+}
+
 int ipcbuf_fchmod(int fd, unsigned mode)
 {
 	return fchmod(fd, (mode_t)mode);
@@ -69,6 +93,11 @@ int ipcbuf_fsync(int fd)
 int ipcbuf_unlink(const char *path)
 {
 	return unlink(path);
+}
+
+int ipcbuf_rename_noreplace(const char *oldpath, const char *newpath)
+{
+	return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, RENAME_NOREPLACE);
 }
 
 void *ipcbuf_mmap(size_t len, int writable, int fd)

@@ -20,9 +20,24 @@ int ipcbuf_ftruncate(int fd, off_t size);
 int ipcbuf_fallocate(int fd, off_t offset, off_t len);
 int ipcbuf_fallocate_keep(int fd, off_t offset, off_t len);
 int ipcbuf_fstat_size(int fd, off_t *size, off_t *allocated);
+/* What ipcbuf_fstat reports of a descriptor's file: st_mode whole (type
+   and permission bits), allocated is st_blocks * 512. */
+struct ipcbuf_stat {
+	off_t size, allocated;
+	unsigned mode, uid;
+	unsigned long nlink;
+	unsigned long long dev, ino;
+};
+int ipcbuf_fstat(int fd, struct ipcbuf_stat *st);
+/* lstat(2) for whether path names anything (a symlink is not followed). */
+int ipcbuf_lstat_exists(const char *path);
 int ipcbuf_fchmod(int fd, unsigned mode);
 int ipcbuf_fsync(int fd);
 int ipcbuf_unlink(const char *path);
+/* renameat2(2) with RENAME_NOREPLACE: moves oldpath to newpath in one
+   atomic step, failing with EEXIST if newpath exists (whatever it is; a
+   symlink there is not followed). */
+int ipcbuf_rename_noreplace(const char *oldpath, const char *newpath);
 
 /* Mappings. */
 void *ipcbuf_mmap(size_t len, int writable, int fd);

@@ -317,6 +317,102 @@ static void check_mapping(int fd, size_t n, const char *what)
 
 /* ---- the tests ---- */
 
+static void check_fstat(int fd, const char *path)
+{
+	struct ipcbuf_stat st, untouched;
+	struct stat want;
+	int dir;
+
+	memset(&st, 0, sizeof st);
+	OK(ipcbuf_fstat(fd, &st));
+	if (stat(path, &want) != 0) {
+		check(0, "stat(%s): %s", path, strerror(errno));
+		return;
+	}
+	check(S_ISREG(st.mode) && (st.mode & 07777) == (want.st_mode & 07777),
+	      "ipcbuf_fstat: a regular file, mode %04o (got %o)",
+	      (unsigned)(want.st_mode & 07777), st.mode);
+	check(st.size == want.st_size && st.allocated == (off_t)want.st_blocks * 512,
+	      "ipcbuf_fstat: size %lld and storage %lld as stat says (got %lld, %lld)",
+	      (long long)want.st_size, (long long)want.st_blocks * 512,
+	      (long long)st.size, (long long)st.allocated);
+	check(st.uid == (unsigned)geteuid() && st.nlink == 1 &&
+	      st.dev == (unsigned long long)want.st_dev &&
+	      st.ino == (unsigned long long)want.st_ino,
+	      "ipcbuf_fstat: owner, one link, device and inode as stat says");
+	dir = ipcbuf_open(tmpdir, O_RDONLY | O_DIRECTORY, 0);
+	if (dir >= 0) {
+		OK(ipcbuf_fstat(dir, &st));
+		check(S_ISDIR(st.mode), "ipcbuf_fstat of a directory says "
+		      "S_ISDIR (mode %o)", st.mode);
+		OK(ipcbuf_close(dir));
+	}
+	memset(&untouched, 0x5a, sizeof untouched);
+	st = untouched;
+	FAILS(ipcbuf_fstat(-1, &st), EBADF);
+	check(memcmp(&st, &untouched, sizeof st) == 0,
+	      "failed ipcbuf_fstat leaves its result alone");
+}
+
+static void check_rename(const char *path)
+{
+	char from[FILEMAX], to[FILEMAX];
+	struct stat st;
+	int fd;
+
+	snprintf(from, sizeof from, "%s/rename-from", tmpdir);
+	snprintf(to, sizeof to, "%s/rename-to", tmpdir);
+	fd = ipcbuf_open(from, O_RDWR | O_CREAT | O_EXCL, 0600);
+	check(fd >= 0, "ipcbuf_open(%s) = %d", from, fd);
+	if (fd < 0)
+		return;
+	track_file(from);
+	track_file(to);
+	OK(ipcbuf_close(fd));
+	FAILS(ipcbuf_rename_noreplace(from, path), EEXIST);
+	check(stat(from, &st) == 0, "a refused rename leaves the source");
+	OK(ipcbuf_rename_noreplace(from, to));
+	check(stat(from, &st) != 0 && errno == ENOENT && stat(to, &st) == 0,
+	      "after ipcbuf_rename_noreplace the file has only its new name");
+	FAILS(ipcbuf_rename_noreplace(from, to), ENOENT);
+
+	/* lstat_exists: a name, a missing one, a dangling symlink. */
+	OK(ipcbuf_lstat_exists(to));
+	FAILS(ipcbuf_lstat_exists(from), ENOENT);
+	if (symlink("nowhere", from) == 0) {
+		OK(ipcbuf_lstat_exists(from));
+		OK(ipcbuf_unlink(from));
+	} else {
+		check(0, "symlink(%s): %s", from, strerror(errno));
+	}
+	OK(ipcbuf_unlink(to));
+}
+
+static void check_fifo(void)
+{
+	char fifo[FILEMAX];
+	struct ipcbuf_stat st;
+	int fd;
+
+	snprintf(fifo, sizeof fifo, "%s/fifo", tmpdir);
+	if (mkfifo(fifo, 0600) != 0) {
+		check(0, "mkfifo(%s): %s", fifo, strerror(errno));
+		return;
+	}
+	track_file(fifo);
+	/* Without O_NONBLOCK this open would wait for a writer forever. */
+	fd = ipcbuf_open(fifo, O_RDONLY | O_NONBLOCK, 0);
+	check(fd >= 0, "ipcbuf_open(FIFO, O_RDONLY|O_NONBLOCK) = %d (%s)", fd,
+	      fd >= 0 ? "ok" : errname(errno));
+	if (fd >= 0) {
+		OK(ipcbuf_fstat(fd, &st));
+		check(S_ISFIFO(st.mode), "ipcbuf_fstat of a FIFO says S_ISFIFO "
+		      "(mode %o)", st.mode);
+		OK(ipcbuf_close(fd));
+	}
+	OK(ipcbuf_unlink(fifo));
+}
+
 static void test_files(void)
 {
 	char path[FILEMAX], missing[FILEMAX];
@@ -437,6 +533,15 @@ static void test_files(void)
 		}
 		OK(ipcbuf_close(rd));
 	}
+
+	/* fstat: the type, owner, links and identity of the file. */
+	check_fstat(fd, path);
+
+	/* rename_noreplace: moves a file in one step, never over another. */
+	check_rename(path);
+
+	/* A FIFO opened with O_NONBLOCK returns at once; fstat names it. */
+	check_fifo();
 
 	/* close: twice is EBADF, as is -1. */
 	fd2 = fd;
