@@ -95,6 +95,7 @@ type region struct {
 	reserve func(*region) error // swaps the memory for an inaccessible reservation; see retire
 	addr    unsafe.Pointer
 	size    int                 // bytes mapped at addr
+	span    int                 // bytes that munmap and the reservation cover: size rounded up to whole huge pages once the kernel asked for that (see wholePages); 0 until then
 	flush   func(*region) error // writes the bytes back (msync); nil if nothing to do
 	unmap   func(*region) error // munmap or shmdt
 	sysvID  int                 // the segment's identifier, for Remove; -1 otherwise
@@ -154,15 +155,20 @@ func (r *region) written() {
 // no reference to the object; the cleanup unmaps the reservation when no
 // Buffer on the memory is reachable. It returns whether the cleanup is
 // still needed.
+//
+// Where no reservation can be made (over huge pages, whose size cannot be
+// learnt without /proc; or when mmap fails), retire keeps the memory
+// mapped, for the cleanup to unmap as it would the reservation: unmapping
+// now would free addresses that a stale slice still points to, for the
+// next mapping to take.
 func (r *region) retire() (needCleanup bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	err = r.sync()
 	r.flush = nil
 	if r.reserve != nil && r.size > 0 {
-		if rerr := r.reserve(r); rerr == nil {
-			return true, err // r.reserve set r.unmap to release the reservation
-		}
+		_ = r.reserve(r) // on success, it set r.unmap to release the reservation
+		return true, err
 	}
 	err = errors.Join(err, r.unmap(r))
 	r.unmap = func(*region) error { return nil }
@@ -232,7 +238,10 @@ func (b *Buffer) ReadOnly() bool {
 // the addresses reserved, inaccessible, until no buffer on the memory is
 // reachable, so the slice cannot reach a mapping made later. Once the
 // buffers are collected, the addresses are free and the slice may see
-// other memory. Writing through the slice of a read-only buffer faults.
+// other memory. Where Close cannot make the reservation (see Close), it
+// leaves the memory mapped for that time instead: the slice then still
+// reads and writes the object it came from, and never another mapping.
+// Writing through the slice of a read-only buffer faults.
 // Bytes returns nil once b is closed.
 //
 // Unlike the methods of Buffer, access through the slice is not guarded:
@@ -352,7 +361,13 @@ func (b *Buffer) Sync() error {
 // reservation (one mmap call), released by the garbage collector with the
 // last buffer on the memory, so a slice used after Close faults rather than
 // reaching another mapping. That costs about 10 µs more per open and close
-// (see TESTING.md) and no memory.
+// (see TESTING.md) and no memory. The reservation covers whole pages: for
+// huge pages (a file on hugetlbfs, a System V segment made with
+// SHM_HUGETLB) Close learns their size from /proc/self/smaps. Where no
+// reservation can be made (huge pages without /proc mounted), Close leaves
+// the memory mapped, still holding the object (a removed System V segment
+// is not freed), until the buffers are collected: it never gives back
+// addresses a slice may still point to.
 func (b *Buffer) Close() error {
 	if !b.usable() {
 		return b.unusableError("close")

@@ -426,18 +426,49 @@ func fileType(mode uint32) string {
 	return fmt.Sprintf("its type is %#o", mode&syscall.S_IFMT)
 }
 
-func msyncRegion(r *region) error  { return cshim.Msync(r.addr, r.size) }
-func munmapRegion(r *region) error { return cshim.Munmap(r.addr, r.size) }
+func msyncRegion(r *region) error { return cshim.Msync(r.addr, r.size) }
+
+func munmapRegion(r *region) error {
+	return wholePages(r, func(n int) error { return cshim.Munmap(r.addr, n) })
+}
 
 // reserveRegion swaps r's mapping for an inaccessible reservation of the
 // same addresses (see region.retire), which munmap then releases. It
 // serves every kind: MAP_FIXED detaches a System V segment as shmdt does.
 func reserveRegion(r *region) error {
-	if err := cshim.Reserve(r.addr, r.size); err != nil {
+	if err := wholePages(r, func(n int) error { return cshim.Reserve(r.addr, n) }); err != nil {
 		return err
 	}
 	r.unmap = munmapRegion
 	return nil
+}
+
+// wholePages calls unmap (munmap or a reservation) with the length of r's
+// mapping. That is r.size unless the mapping is of huge pages (a file on
+// hugetlbfs, a System V segment made with SHM_HUGETLB): the kernel maps
+// those whole, so the mapping runs to the end of the last huge page, and it
+// refuses with EINVAL to unmap or replace part of one. Nothing at open
+// tells the page size of a segment, so on EINVAL wholePages asks the
+// mapping itself (pageSizeAt) and calls again on whole pages; r.span keeps
+// the length for the next call. r.mu must be held.
+func wholePages(r *region, unmap func(n int) error) error {
+	n := max(r.span, r.size)
+	err := unmap(n)
+	if err != syscall.EINVAL {
+		return err
+	}
+	page, perr := pageSizeAt(r.addr)
+	if perr != nil {
+		return fmt.Errorf("%w (and the page size of the mapping is unknown: %v)", err, perr)
+	}
+	whole := (r.size + page - 1) / page * page
+	if whole == n {
+		return err // not a matter of page size
+	}
+	if err = unmap(whole); err == nil {
+		r.span = whole
+	}
+	return err
 }
 
 // OpenFile maps the file at path into memory, shared: the file's bytes are

@@ -24,7 +24,8 @@ func (b *Buffer) ToString(enc Encoding, start, end int) (_ string, err error) {
 	if err != nil {
 		return "", err
 	}
-	return decodeBytes(e, mem[start:end]), nil
+	// Shared memory may change while it is decoded (see Encoding).
+	return decodeMemory(e, mem[start:end], b.m.reg != nil), nil
 }
 
 // Write encodes s with enc into b at offset, as Node's
