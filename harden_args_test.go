@@ -555,7 +555,7 @@ func TestRemoveSysVReusedID(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == 3 || errors.Is(err, syscall.EPERM) {
-		t.Skipf("cannot force a System V identifier in an IPC namespace of our own here (needs CAP_SYS_ADMIN): %v\n%s", err, out)
+		requireOrSkip(t, "cannot force a System V identifier in an IPC namespace of our own here (needs CAP_SYS_ADMIN): %v\n%s", err, out)
 	}
 	qt.Assert(t, err, qt.IsNil, qt.Commentf("%s", out))
 	t.Logf("%s", out)

@@ -62,7 +62,7 @@ func hugeMeminfo(t *testing.T) (size, free int) {
 		}
 	}
 	if size == 0 {
-		t.Skip("this kernel has no huge pages (no Hugepagesize in /proc/meminfo)")
+		requireOrSkip(t, "this kernel has no huge pages (no Hugepagesize in /proc/meminfo)")
 	}
 	return size, free
 }
@@ -83,7 +83,7 @@ func hugePages(t *testing.T, n int) int {
 	total, err := strconv.Atoi(strings.TrimSpace(string(old)))
 	qt.Assert(t, err, qt.IsNil)
 	if err := os.WriteFile(knob, []byte(strconv.Itoa(total+n-free)), 0); err != nil {
-		t.Skipf("cannot reserve %d huge pages: writing %s: %v (needs root and a writable /proc/sys)", n, knob, err)
+		requireOrSkip(t, "cannot reserve %d huge pages: writing %s: %v (needs root and a writable /proc/sys)", n, knob, err)
 	}
 	t.Cleanup(func() {
 		if err := os.WriteFile(knob, old, 0); err != nil {
@@ -91,7 +91,7 @@ func hugePages(t *testing.T, n int) int {
 		}
 	})
 	if _, free = hugeMeminfo(t); free < n {
-		t.Skipf("the kernel found only %d free huge pages of the %d asked for (memory too fragmented)", free, n)
+		requireOrSkip(t, "the kernel found only %d free huge pages of the %d asked for (memory too fragmented)", free, n)
 	}
 	return size
 }
@@ -105,9 +105,9 @@ func hugetlbfs(t *testing.T) string {
 	if err := syscall.Mount("hugetlbfs", dir, "hugetlbfs", 0, ""); err != nil {
 		switch {
 		case errors.Is(err, syscall.EPERM):
-			t.Skipf("cannot mount hugetlbfs (%v): mounting needs root or CAP_SYS_ADMIN", err)
+			requireOrSkip(t, "cannot mount hugetlbfs (%v): mounting needs root or CAP_SYS_ADMIN", err)
 		case errors.Is(err, syscall.ENODEV):
-			t.Skipf("cannot mount hugetlbfs (%v): the kernel was built without it", err)
+			requireOrSkip(t, "cannot mount hugetlbfs (%v): the kernel was built without it", err)
 		}
 		t.Fatalf("mount hugetlbfs on %s: %v", dir, err)
 	}
@@ -284,7 +284,7 @@ func TestHugePages(t *testing.T) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
 		out, err := cmd.CombinedOutput()
 		if errors.Is(err, syscall.EPERM) {
-			t.Skipf("cannot start a child in a new mount namespace (%v): unshare(CLONE_NEWNS) needs CAP_SYS_ADMIN", err)
+			requireOrSkip(t, "cannot start a child in a new mount namespace (%v): unshare(CLONE_NEWNS) needs CAP_SYS_ADMIN", err)
 		}
 		qt.Assert(t, err, qt.IsNil, qt.Commentf("child:\n%s", out))
 		qt.Assert(t, strings.TrimSpace(string(out)), qt.Equals, "faulted=false kept=true")

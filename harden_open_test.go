@@ -66,15 +66,15 @@ func hardenNoTemp(t *testing.T, dir string) {
 
 func TestProtectedRegularSquat(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("needs root: to set fs.protected_regular and to make a file another user owns")
+		requireOrSkip(t, "needs root: to set fs.protected_regular and to make a file another user owns")
 	}
 	const sysctl = "/proc/sys/fs/protected_regular"
 	old, err := os.ReadFile(sysctl)
 	if err != nil {
-		t.Skipf("cannot read %s: %v", sysctl, err)
+		requireOrSkip(t, "cannot read %s: %v", sysctl, err)
 	}
 	if err := os.WriteFile(sysctl, []byte("1"), 0); err != nil {
-		t.Skipf("cannot set fs.protected_regular=1: %v", err)
+		requireOrSkip(t, "cannot set fs.protected_regular=1: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := os.WriteFile(sysctl, old, 0); err != nil {
@@ -92,7 +92,7 @@ func TestProtectedRegularSquat(t *testing.T) {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 		if err == nil {
 			f.Close()
-			t.Skip("the kernel does not apply fs.protected_regular here (a plain O_CREAT open of the squatted name succeeded)")
+			requireOrSkip(t, "the kernel does not apply fs.protected_regular here (a plain O_CREAT open of the squatted name succeeded)")
 		}
 		qt.Assert(t, err, qt.ErrorIs, fs.ErrPermission, qt.Commentf("a plain O_CREAT open"))
 	}
@@ -187,7 +187,7 @@ func TestNotRegularFile(t *testing.T) {
 	device := special{"device", func(t *testing.T, path string) {
 		// /dev/null's numbers, 1:3.
 		if err := syscall.Mknod(path, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
-			t.Skipf("cannot make a device node (mknod: %v): needs root", err)
+			requireOrSkip(t, "cannot make a device node (mknod: %v): needs root", err)
 		}
 	}}
 	// unblock opens a FIFO for reading and writing, which never blocks on
@@ -269,14 +269,14 @@ func TestNotRegularFile(t *testing.T) {
 func hardenMountSmall(t *testing.T, fstype string, mib int) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small file system to fill")
+		requireOrSkip(t, "needs root to mount a small file system to fill")
 	}
 	dir := filepath.Join(t.TempDir(), "mnt")
 	qt.Assert(t, os.Mkdir(dir, 0o700), qt.IsNil)
 	switch fstype {
 	case "tmpfs":
 		if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%dm", mib)); err != nil {
-			t.Skipf("cannot mount a tmpfs: %v", err)
+			requireOrSkip(t, "cannot mount a tmpfs: %v", err)
 		}
 	case "ext4":
 		img := filepath.Join(t.TempDir(), "fs.img")
@@ -285,10 +285,10 @@ func hardenMountSmall(t *testing.T, fstype string, mib int) string {
 		qt.Assert(t, f.Truncate(int64(mib)<<20), qt.IsNil)
 		qt.Assert(t, f.Close(), qt.IsNil)
 		if out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput(); err != nil {
-			t.Skipf("cannot make an ext4 file system (mkfs.ext4: %v): %s", err, out)
+			requireOrSkip(t, "cannot make an ext4 file system (mkfs.ext4: %v): %s", err, out)
 		}
 		if out, err := exec.Command("mount", "-o", "loop", img, dir).CombinedOutput(); err != nil {
-			t.Skipf("cannot mount an ext4 image on a loop device: %v: %s", err, out)
+			requireOrSkip(t, "cannot mount an ext4 image on a loop device: %v: %s", err, out)
 		}
 	}
 	t.Cleanup(func() {
