@@ -3,6 +3,7 @@
 package ipcbuf
 
 import (
+	"fmt"
 	"io/fs"
 	"syscall"
 
@@ -65,15 +66,18 @@ func checkSameFile(target, path string, id objectID) error {
 	return nil
 }
 
-// fileTypeName names the type of a file by its st_mode, for errors.
+// fileTypeName names the type of a file by its st_mode, for errors: "a
+// FIFO (named pipe)", "a directory", "a regular file"...
 func fileTypeName(mode uint32) string {
 	switch mode & syscall.S_IFMT {
+	case syscall.S_IFREG:
+		return "a regular file"
 	case syscall.S_IFDIR:
 		return "a directory"
 	case syscall.S_IFLNK:
 		return "a symbolic link"
 	case syscall.S_IFIFO:
-		return "a FIFO"
+		return "a FIFO (named pipe)"
 	case syscall.S_IFSOCK:
 		return "a socket"
 	case syscall.S_IFCHR:
@@ -81,5 +85,5 @@ func fileTypeName(mode uint32) string {
 	case syscall.S_IFBLK:
 		return "a block device"
 	}
-	return "a regular file"
+	return fmt.Sprintf("a file of type %#o", mode&syscall.S_IFMT)
 }

@@ -278,7 +278,7 @@ func openSymlinked(obj fdObject, acc int) (int, cshim.Stat, bool, error) {
 func checkRegular(fd int) (cshim.Stat, error) {
 	st, err := cshim.Fstat(fd)
 	if err == nil && !st.Regular() {
-		err = &notRegularError{what: fileType(st.Mode)}
+		err = &notRegularError{what: "it is " + fileTypeName(st.Mode)}
 	}
 	if err != nil {
 		cshim.Close(fd)
@@ -405,25 +405,6 @@ func notRegularOpen(obj fdObject, o options, err error) error {
 		return &notRegularError{what: "it is a symbolic link, and " + why, err: err}
 	}
 	return err
-}
-
-// fileType names the type of a file from its st_mode.
-func fileType(mode uint32) string {
-	switch mode & syscall.S_IFMT {
-	case syscall.S_IFIFO:
-		return "it is a FIFO (named pipe)"
-	case syscall.S_IFSOCK:
-		return "it is a socket"
-	case syscall.S_IFCHR:
-		return "it is a character device"
-	case syscall.S_IFBLK:
-		return "it is a block device"
-	case syscall.S_IFDIR:
-		return "it is a directory"
-	case syscall.S_IFLNK:
-		return "it is a symbolic link"
-	}
-	return fmt.Sprintf("its type is %#o", mode&syscall.S_IFMT)
 }
 
 func msyncRegion(r *region) error { return cshim.Msync(r.addr, r.size) }
