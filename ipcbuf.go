@@ -82,6 +82,7 @@ type mapping struct {
 	name     string  // the target that opens it again; "" for memory
 	reg      *region // nil for memory buffers
 	cleanup  runtime.Cleanup
+	waits    waitList // this process's Wait calls on the memory, which Close wakes
 }
 
 // region is memory mapped outside the Go heap. It holds no pointer to its
@@ -307,6 +308,10 @@ func (b *Buffer) Sync() error {
 // last buffer on the memory, so a slice used after Close faults rather than
 // reaching another mapping. That costs about 10 µs more per open and close
 // (see TESTING.md) and no memory.
+//
+// Close wakes this process's waits on the memory (Wait, and the Semaphore
+// and Mutex in it), which return an error matching fs.ErrClosed, and
+// unmaps only once they have returned.
 func (b *Buffer) Close() error {
 	m := b.m
 	m.mu.Lock()
@@ -316,6 +321,9 @@ func (b *Buffer) Close() error {
 	}
 	m.closed = true
 	m.data = nil
+	// Waiters sleep without the lock; they must be gone before the memory
+	// is: see futex.go.
+	m.waits.close()
 	if m.reg == nil {
 		return nil
 	}
