@@ -36,3 +36,6 @@ var ErrOwnerDead = errors.New("ipcbuf: the previous owner of the mutex died hold
 // the data it protects cannot be trusted, and no one can lock it until it
 // is reset (Mutex.Reset).
 var ErrNotRecoverable = errors.New("ipcbuf: the mutex is not recoverable: its owner died and the data was not repaired")
+
+// ErrCorrupt is matched by the error of a primitive whose shared bytes hold a state it never writes: garbage, or another program's data.
+var ErrCorrupt = errors.New("ipcbuf: corrupt shared state")
