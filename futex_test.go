@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -273,6 +274,7 @@ func TestWaitContext(t *testing.T) {
 		defer cancel()
 		qt.Assert(t, b.WaitContext(ctx, 0, 0), qt.ErrorIs, context.DeadlineExceeded)
 
+		before := runtime.NumGoroutine()
 		var worst time.Duration
 		for range 20 {
 			ctx, cancel := context.WithCancel(context.Background())
@@ -290,7 +292,21 @@ func TestWaitContext(t *testing.T) {
 			}
 		}
 		t.Logf("slowest return after cancel: %v", worst)
+		noGoroutinesLeft(t, before)
 	})
+}
+
+// noGoroutinesLeft fails t if, within 10 s, the number of goroutines does
+// not come back to before: a wait must leave no helper behind.
+func noGoroutinesLeft(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines, %d before the waits", runtime.NumGoroutine(), before)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // TestWaitRacingClose: goroutines waiting on a buffer (by Wait,
@@ -304,6 +320,8 @@ func TestWaitRacingClose(t *testing.T) {
 	}
 	rng := relRand(t)
 	run := func(t *testing.T, mk func() *ipcbuf.Buffer) {
+		before := runtime.NumGoroutine()
+		defer noGoroutinesLeft(t, before)
 		for round := range rounds {
 			b := mk()
 			views := []*ipcbuf.Buffer{b, b.Slice(0, 64), b.Slice(8, 16)}

@@ -389,11 +389,15 @@ func TestSemaphoreCorrupt(t *testing.T) {
 // TestSemaphoreWaiterKilled is scenario 27 for the semaphore: a waiter
 // process killed with SIGKILL, while it sleeps or just after a Post woke
 // it, loses no wake-up for the others: each unit posted reaches a live
-// waiter. Rounds: 30 (300 with IPCBUF_SOAK=1).
+// waiter. Rounds: 30 per kind (10 under the race detector, 300 with
+// IPCBUF_SOAK=1).
 func TestSemaphoreWaiterKilled(t *testing.T) {
 	rounds := 30
-	if relSoak() {
+	switch {
+	case relSoak():
 		rounds = 300
+	case raceEnabled:
+		rounds = 10 // a child under the race detector is slow to start
 	}
 	forKinds(t, func(t *testing.T, kc kindCase) {
 		target := kc.target(t)
