@@ -19,12 +19,15 @@ package ipcbuf
 //   - Killed after Post's wake reached it and before it took the unit, a
 //     waiter leaves the count above zero while the others sleep: Post woke
 //     one waiter, and the one it chose is gone. Two things bring the unit
-//     to another waiter. A waiter that leaves the semaphore (with a unit,
-//     or on a timeout, a cancel or Close) and sees units left and waiters
-//     still there wakes one more, so the next Post passes it on. And no
-//     waiter sleeps longer than semRecheck at a time before it looks at
-//     the count again, so even with no further Post the unit is taken
-//     within semRecheck.
+//     to another waiter. Any waiter that leaves the semaphore (with a
+//     unit, or on a timeout, a cancel or Close) and sees units left and
+//     waiters still there wakes one more, so the stranded unit moves on as
+//     soon as the semaphore is used again. And no waiter sleeps longer
+//     than semRecheck at a time before it looks at the count again, so
+//     even if nothing else happens the unit is taken within semRecheck.
+//     This is the guarantee: a unit posted is never left behind while a
+//     live waiter sleeps, and reaches one within semRecheck (100 ms) plus
+//     scheduling delay, whoever dies.
 //   - Killed in the middle of Post, a poster has either added its unit or
 //     not; the count is one word, changed by one compare-and-swap.
 
