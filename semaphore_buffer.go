@@ -29,7 +29,9 @@ package ipcbuf
 //     live waiter sleeps, and reaches one within semRecheck (100 ms) plus
 //     scheduling delay, whoever dies.
 //   - Killed in the middle of Post, a poster has either added its unit or
-//     not; the count is one word, changed by one compare-and-swap.
+//     not: the count is one word, changed by one compare-and-swap. If it
+//     died between adding and waking, a waiter finds the unit when its
+//     sleep of at most semRecheck ends.
 
 import (
 	"context"
