@@ -83,6 +83,7 @@ type mapping struct {
 	name     string  // the target that opens it again; "" for memory
 	reg      *region // nil for memory buffers
 	cleanup  runtime.Cleanup
+	waits    waitList // this process's Wait calls on the memory, which Close wakes
 }
 
 // region is memory mapped outside the Go heap. It holds no pointer to its
@@ -368,6 +369,10 @@ func (b *Buffer) Sync() error {
 // the memory mapped, still holding the object (a removed System V segment
 // is not freed), until the buffers are collected: it never gives back
 // addresses a slice may still point to.
+//
+// Close wakes this process's waits on the memory (Wait, and the Semaphore
+// and Mutex in it), which return an error matching fs.ErrClosed, and
+// unmaps only once they have returned.
 func (b *Buffer) Close() error {
 	if !b.usable() {
 		return b.unusableError("close")
@@ -380,6 +385,9 @@ func (b *Buffer) Close() error {
 	}
 	m.closed = true
 	m.data = nil
+	// Waiters sleep without the lock; they must be gone before the memory
+	// is: see futex.go.
+	m.waits.close()
 	if m.reg == nil {
 		return nil
 	}
