@@ -238,4 +238,3 @@ func (*semGoneError) Unwrap() error        { return syscall.EIDRM }
 func semFull(max int, err error) error {
 	return fmt.Errorf("the semaphore is at its largest value, %d: %w", max, err)
 }
-
