@@ -31,6 +31,8 @@ commands:
            print TARGET's bytes from start to end, decoded (Node's buf.toString)
   rm TARGET
            remove TARGET
+  sem create|post|wait|get|rm [flags] TARGET
+           named semaphores: run "ipcbuf sem help"
 
 TARGET is one of:
   '*name'          POSIX shared memory object (/dev/shm/name on Linux)
@@ -59,6 +61,7 @@ func init() {
 		"put":  {"put [--size N] [--offset N] [--enc E] TARGET STRING", runPut},
 		"get":  {"get [--start N] [--end N] [--enc E] TARGET", runGet},
 		"rm":   {"rm TARGET", runRm},
+		"sem":  {"sem create|post|wait|get|rm [flags] TARGET", runSem},
 		"help": {"help [command]", runHelp},
 	}
 }
