@@ -678,7 +678,7 @@ func semRounds() int {
 	return 8
 }
 
-// TestSemaphoreKilledWaiterLosesNoWakeup (scenario 27, semaphore part):
+// TestSoakSemaphoreKilledWaiter (scenario 27, semaphore part):
 // W processes wait; W posts are made while one waiter, picked at random,
 // is killed with SIGKILL at a random moment among them. Every survivor
 // must get its unit: a wake-up the killed process was given and never
@@ -693,7 +693,7 @@ func semRounds() int {
 // would leave the others asleep with the count above zero; ipcbuf's
 // waiters never sleep longer than a slice (50ms) before they look at the
 // count again, so they find it.
-func TestSemaphoreKilledWaiterLosesNoWakeup(t *testing.T) {
+func TestSoakSemaphoreKilledWaiter(t *testing.T) {
 	forSemKinds(t, func(t *testing.T, sk semKind) {
 		rng := relRand(t)
 		const waiters = 3
