@@ -64,7 +64,12 @@ var semEINTRs atomic.Int64
 //
 // Blocking waits hold an OS thread each, in the C library or the kernel,
 // as any blocking system call does; they come back to Go every 50ms, so
-// context cancellation and Close take effect within that time.
+// context cancellation and Close take effect within that time. That also
+// bounds a wake-up lost to a killed process: glibc's sem_post wakes one
+// sleeper, and if that process is killed before it takes the unit, C
+// programs blocked in sem_wait sleep on with the count above zero, while
+// ipcbuf's waiters find the unit within 50ms. (For System V the kernel
+// completes a woken waiter's operation itself, so nothing is lost there.)
 //
 // Semaphores outlive the processes that use them until RemoveSemaphore
 // (or Semaphore.Remove), ipcrm -s, or a reboot.
