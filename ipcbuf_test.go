@@ -63,14 +63,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// leftovers removes and returns the POSIX objects and System V segments that
-// tests created and did not remove.
+// leftovers removes and returns the POSIX objects, named semaphores and
+// System V segments and semaphore sets that tests created and did not
+// remove.
 func leftovers() []string {
 	var left []string
 	entries, _ := os.ReadDir("/dev/shm")
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), testPrefix) {
 			left = append(left, "*"+e.Name())
+			os.Remove(filepath.Join("/dev/shm", e.Name()))
+		}
+		if strings.HasPrefix(e.Name(), "sem."+testPrefix) { // named semaphores
+			left = append(left, "semaphore *"+strings.TrimPrefix(e.Name(), "sem."))
 			os.Remove(filepath.Join("/dev/shm", e.Name()))
 		}
 	}
@@ -80,6 +85,10 @@ func leftovers() []string {
 		if sysvExists(key) {
 			left = append(left, fmt.Sprintf("System V key %#x", key))
 			ipcbuf.RemoveSysV(key)
+		}
+		if _, ok := semSetPerms(key); ok {
+			left = append(left, fmt.Sprintf("System V semaphore set %#x", key))
+			ipcbuf.RemoveSemaphore(strconv.Itoa(key))
 		}
 	}
 	return left

@@ -18,6 +18,7 @@ type options struct {
 	readOnly  bool
 	noFollow  bool
 	mode      fs.FileMode
+	semUndo   bool // SemUndo: System V semaphores only
 }
 
 // Exclusive makes opening fail with an error matching fs.ErrExist if the
@@ -122,3 +123,13 @@ func createOrOpen[H any](o options, size int, what string, create, open func() (
 		return h, false, err
 	}
 }
+
+// SemUndo makes a System V semaphore (OpenSemaphore with a key) use
+// SEM_UNDO for this process's Post, Wait and TryWait: when the process
+// exits, however it exits, even on SIGKILL, the kernel reverses its net
+// change to the count. A process that took a unit and died before posting
+// it back thereby gives it back, which is what a semaphore used as a lock
+// wants. A process that only posts (a producer) must not use it: its posts
+// would be taken back when it exits. Each process chooses for itself. It
+// is an error for POSIX semaphores, which have nothing like it.
+func SemUndo() Option { return func(o *options) { o.semUndo = true } }

@@ -51,6 +51,20 @@ int ipcbuf_reserve(void *addr, size_t len);
 /* POSIX shared memory objects; name starts with '/'. */
 int ipcbuf_shm_open(const char *name, int flags, unsigned mode);
 int ipcbuf_shm_unlink(const char *name);
+
+/* POSIX named semaphores (sem.c); name starts with '/'. ipcbuf_sem_open
+   returns NULL, not SEM_FAILED, on failure. ipcbuf_sem_clockwait's deadline
+   is on CLOCK_MONOTONIC, in nanoseconds, as ipcbuf_clock_monotonic reads
+   it. */
+#include <semaphore.h>
+sem_t *ipcbuf_sem_open(const char *name, int flags, unsigned mode, unsigned value);
+int ipcbuf_sem_close(sem_t *s);
+int ipcbuf_sem_unlink(const char *name);
+int ipcbuf_sem_post(sem_t *s);
+int ipcbuf_sem_trywait(sem_t *s);
+int ipcbuf_sem_clockwait(sem_t *s, long long deadline_ns);
+int ipcbuf_sem_getvalue(sem_t *s, int *value);
+int ipcbuf_clock_monotonic(long long *ns);
 #endif
 
 #ifdef IPCBUF_SYSV
@@ -60,6 +74,25 @@ void *ipcbuf_shmat(int id, int readonly);
 int ipcbuf_shmdt(const void *addr);
 int ipcbuf_shm_size(int id, size_t *size);
 int ipcbuf_shm_rmid(int id);
+
+/* System V semaphore sets of one (sem.c): ipcbuf_semop and
+   ipcbuf_semtimedop apply op to semaphore 0 (the timeout is relative, in
+   nanoseconds); ipcbuf_sem_getval, _getpid and _getncnt return semctl's
+   GETVAL, GETPID and GETNCNT. */
+struct ipcbuf_sem_info {
+	int key;
+	unsigned mode;
+	unsigned long nsems;
+	long long otime, ctime;
+};
+int ipcbuf_semget(int key, int nsems, int flags);
+int ipcbuf_semop(int id, int op, int flags);
+int ipcbuf_semtimedop(int id, int op, int flags, long long timeout_ns);
+int ipcbuf_sem_getval(int id);
+int ipcbuf_sem_getpid(int id);
+int ipcbuf_sem_getncnt(int id);
+int ipcbuf_sem_stat(int id, struct ipcbuf_sem_info *info);
+int ipcbuf_sem_rmid(int id);
 #endif
 
 /* The identity of a file or POSIX object, from statx: what tells one

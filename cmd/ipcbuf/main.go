@@ -32,6 +32,8 @@ commands:
   rm TARGET
            remove TARGET: a shared memory object or a regular file, never a
            directory, FIFO, socket, device or symbolic link
+  sem create|post|wait|get|rm [flags] TARGET
+           named semaphores: run "ipcbuf sem help"
 
 TARGET is one of:
   '*name'          POSIX shared memory object (/dev/shm/name on Linux)
@@ -60,6 +62,7 @@ func init() {
 		"put":  {"put [--size N] [--offset N] [--enc E] TARGET STRING", runPut},
 		"get":  {"get [--start N] [--end N] [--enc E] TARGET", runGet},
 		"rm":   {"rm TARGET", runRm},
+		"sem":  {"sem create|post|wait|get|rm [flags] TARGET", runSem},
 		"help": {"help [command]", runHelp},
 	}
 }

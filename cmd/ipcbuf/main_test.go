@@ -66,20 +66,33 @@ func TestMain(m *testing.M) {
 	}
 	for _, target := range leftovers() {
 		fmt.Fprintf(os.Stderr, "left behind by the tests: %s\n", target)
-		_ = ipcbuf.Remove(target)
+		if sem, ok := strings.CutPrefix(target, "semaphore "); ok {
+			_ = ipcbuf.RemoveSemaphore(sem)
+		} else {
+			_ = ipcbuf.Remove(target)
+		}
 		code = 1
 	}
 	os.Exit(code)
 }
 
 // leftovers lists, as targets, the POSIX objects and System V segments this
-// process's tests or in-process demos created and did not remove.
+// process's tests or in-process demos created and did not remove, and the
+// named semaphores, as "semaphore TARGET".
 func leftovers() []string {
 	var found []string
 	entries, _ := os.ReadDir("/dev/shm")
 	for _, e := range entries {
 		if strings.HasPrefix(e.Name(), testShmPrefix) || e.Name() == demoShmName(testPid) {
 			found = append(found, "*"+e.Name())
+		}
+		if strings.HasPrefix(e.Name(), "sem."+testShmPrefix) {
+			found = append(found, "semaphore *"+strings.TrimPrefix(e.Name(), "sem."))
+		}
+	}
+	for _, key := range keysIn("/proc/sysvipc/sem") {
+		if isTestKey(key) {
+			found = append(found, fmt.Sprintf("semaphore %#x", key))
 		}
 	}
 	for _, key := range sysvKeys() {
@@ -93,8 +106,12 @@ func leftovers() []string {
 // sysvKeys returns the keys of every System V segment on the system, from
 // /proc/sysvipc/shm (first column, decimal). Segments marked for removal
 // but still attached show key 0 and are left out.
-func sysvKeys() []int {
-	data, err := os.ReadFile("/proc/sysvipc/shm")
+func sysvKeys() []int { return keysIn("/proc/sysvipc/shm") }
+
+// keysIn returns the keys listed in a /proc/sysvipc file (shm: segments,
+// sem: semaphore sets).
+func keysIn(path string) []int {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
