@@ -20,7 +20,7 @@ vet:
 
 # The shim on its own, with both backends in, as strict as gcc gets.
 cshim-check:
-	$(CC) -std=gnu11 -Wall -Wextra -Werror -pedantic -DIPCBUF_POSIX -DIPCBUF_SYSV -fsyntax-only cshim/shm.c
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -pedantic -DIPCBUF_POSIX -DIPCBUF_SYSV -fsyntax-only cshim/shm.c cshim/sem.c
 
 # Every test, under the race detector.
 test-race:
@@ -58,7 +58,7 @@ fuzz:
 # The reliability tests at full size: 100,000 open/close/remove cycles and
 # many SIGKILL rounds (make test runs short versions).
 test-soak:
-	IPCBUF_SOAK=1 $(GO) test -count=1 -v -run '^Test(Soak|Leak|Durab)' .
+	IPCBUF_SOAK=1 $(GO) test -count=1 -v -run '^Test(Soak|Leak|Durab|SemaphoreWaiterKilled|WaitRacingClose)' .
 
 # The C shim under AddressSanitizer, UndefinedBehaviorSanitizer and
 # valgrind; the Go tests with cgocheck2 and checkfinalizers.

@@ -9,3 +9,7 @@ import "io/fs"
 func OpenFile(path string, size int, opts ...Option) (*Buffer, error) {
 	return nil, &fs.PathError{Op: "open", Path: path, Err: errNoCgo}
 }
+
+func removeFileObject(path string, id objectID) error {
+	return &fs.PathError{Op: "remove", Path: path, Err: errNoCgo}
+}

@@ -23,4 +23,6 @@ func RemoveShm(name string) error {
 	return &fs.PathError{Op: "remove", Path: "*" + name, Err: errNoPOSIX}
 }
 
+func removeShmObject(name string, id objectID) error { return RemoveShm(name) }
+
 const havePOSIX = false

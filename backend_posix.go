@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/ipcbuf/ipcbuf/cshim"
 )
@@ -31,16 +32,31 @@ func OpenShm(name string, size int, opts ...Option) (*Buffer, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: "*" + name, Err: err}
 	}
-	path := "/" + name
-	return openFD(fdObject{
+	var id objectID
+	return id.recordIn(openFD(fdObject{
 		kind:   KindPOSIX,
 		target: "*" + name,
-		open: func(flags int, mode uint32) (int, error) {
-			return cshim.ShmOpen(path, flags, mode)
+		name:   "/" + name,
+		open:   identified(cshim.ShmOpen, &id),
+		unlink: cshim.ShmUnlink,
+		// glibc keeps POSIX objects as files in /dev/shm, a tmpfs, where
+		// a rename publishes them. Where they are not there (another C
+		// library, no /dev/shm), the rename fails and createFD falls back.
+		publish: func(oldname, newname string) error {
+			err := cshim.RenameNoReplace(shmDir+oldname, shmDir+newname)
+			if err == syscall.ENOENT {
+				err = syscall.EOPNOTSUPP // not where we looked: fall back
+			}
+			return err
 		},
-		unlink: func() error { return cshim.ShmUnlink(path) },
-	}, size, o)
+		temp:   func(rnd string) string { return "/" + tempName(name, rnd) },
+		exists: func() (bool, error) { return cshim.Exists(shmDir + "/" + name) },
+	}, size, o))
 }
+
+// shmDir is where glibc's shm_open keeps POSIX shared memory objects, as
+// files: shmDir + "/" + name is the object name.
+const shmDir = "/dev/shm"
 
 // CreateShmTemp creates a new POSIX shared memory object of size bytes under
 // a random name made from pattern, as os.CreateTemp does for files: the
@@ -86,12 +102,33 @@ func CreateShmTemp(pattern string, size int, opts ...Option) (*Buffer, error) {
 // Processes that have it mapped keep their memory until they close it; the
 // name is free at once. A missing object is an error matching
 // fs.ErrNotExist.
+//
+// Only a shared memory object is removed: if the name in shmDir is a
+// directory, a FIFO or anything else but a regular file, RemoveShm returns
+// an error matching fs.ErrInvalid and removes nothing.
 func RemoveShm(name string) error {
 	name, err := checkShmName(name)
+	if err == nil {
+		if fi, serr := cshim.LstatID(shmDir + "/" + name); serr == nil && fi.Mode&syscall.S_IFMT != syscall.S_IFREG {
+			err = invalid("%s/%s is %s, not a POSIX shared memory object", shmDir, name, fileTypeName(fi.Mode))
+		}
+	}
 	if err == nil {
 		err = cshim.ShmUnlink("/" + name)
 	}
 	if err != nil {
+		return &fs.PathError{Op: "remove", Path: "*" + name, Err: err}
+	}
+	return nil
+}
+
+// removeShmObject unlinks the POSIX object name if it is still the object
+// that id recorded (see Buffer.Remove).
+func removeShmObject(name string, id objectID) error {
+	if err := checkSameFile("*"+name, shmDir+"/"+name, id); err != nil {
+		return err
+	}
+	if err := cshim.ShmUnlink("/" + name); err != nil {
 		return &fs.PathError{Op: "remove", Path: "*" + name, Err: err}
 	}
 	return nil

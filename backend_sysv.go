@@ -27,7 +27,7 @@ func OpenSysV(key int, size int, opts ...Option) (*Buffer, error) {
 	if err == nil {
 		err = checkKey(key)
 	}
-	target := keyName(key)
+	target := keyPath(key)
 	fail := func(err error) (*Buffer, error) {
 		return nil, &fs.PathError{Op: "open", Path: target, Err: err}
 	}
@@ -59,10 +59,11 @@ func OpenSysV(key int, size int, opts ...Option) (*Buffer, error) {
 
 // attachSysV attaches segment id and maps size bytes of it (0: all).
 func attachSysV(id int, target string, size int, o options) (*Buffer, error) {
-	real, err := cshim.ShmSize(id)
+	st, err := cshim.ShmStatIdent(id)
 	if err != nil {
 		return nil, err
 	}
+	real := st.Size
 	if size > real {
 		return nil, invalid("the segment is %d bytes and System V segments cannot grow; asked for %d", real, size)
 	}
@@ -75,7 +76,8 @@ func attachSysV(id int, target string, size int, o options) (*Buffer, error) {
 		return nil, err
 	}
 	r := &region{addr: addr, size: real, sysvID: id, reserve: reserveRegion,
-		unmap: func(r *region) error { return cshim.Shmdt(r.addr) }}
+		unmap: func(r *region) error { return cshim.Shmdt(r.addr) },
+		ident: sysvObjectID(st)}
 	return newMapped(KindSysV, target, r, n, o.readOnly), nil
 }
 
@@ -84,7 +86,7 @@ func attachSysV(id int, target string, size int, o options) (*Buffer, error) {
 // from now on the key finds no segment. A missing segment is an error
 // matching fs.ErrNotExist.
 func RemoveSysV(key int) error {
-	target := keyName(key)
+	target := keyPath(key)
 	err := checkKey(key)
 	if err == nil {
 		var id int
@@ -100,6 +102,31 @@ func removeSysVID(target string, id int) error {
 		return &fs.PathError{Op: "remove", Path: target, Err: err}
 	}
 	return nil
+}
+
+func sysvObjectID(st cshim.ShmIdent) objectID {
+	return objectID{known: true, key: st.Key, cuid: st.CUID, cpid: st.CPID, ctime: st.Ctime, size: st.Size}
+}
+
+// removeSysVSegment marks a buffer's segment id for removal, if it is
+// still the segment that want recorded at open (see Buffer.Remove).
+// attached says that the buffer is still attached to it, so that the
+// identifier cannot have been reused.
+func removeSysVSegment(target string, id int, want objectID, attached bool) error {
+	if !attached {
+		st, err := cshim.ShmStatIdent(id)
+		switch {
+		case err == syscall.EINVAL || err == syscall.EIDRM:
+			err = errNotTheObject(fmt.Sprintf("segment id %d is gone", id))
+		case err != nil:
+		case sysvObjectID(st) != want:
+			err = errNotTheObject(fmt.Sprintf("segment id %d is now another segment (key %s) or was removed", id, keyName(int(st.Key))))
+		}
+		if err != nil {
+			return &fs.PathError{Op: "remove", Path: target, Err: err}
+		}
+	}
+	return removeSysVID(target, id)
 }
 
 const haveSysV = true

@@ -127,16 +127,13 @@ func TestBadInput(t *testing.T) {
 // the system allows is a clear error, and nothing is created. The child runs
 // in an IPC namespace of its own, so lowering SHMMAX there touches no one.
 func TestSysVLargerThanSHMMAX(t *testing.T) {
-	if !ipcbuf.KindSysV.Supported() {
-		t.Log("no System V backend in this build")
-		return
-	}
+	requireKind(t, ipcbuf.KindSysV)
 	cmd := childCommand("shmmax", fmt.Sprint(sysvKey(t)))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWIPC}
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == 3 || errors.Is(err, syscall.EPERM) {
-		t.Skipf("cannot make an IPC namespace with its own SHMMAX here (needs CAP_SYS_ADMIN): %v\n%s", err, out)
+		requireOrSkip(t, "cannot make an IPC namespace with its own SHMMAX here (needs CAP_SYS_ADMIN): %v\n%s", err, out)
 	}
 	qt.Assert(t, err, qt.IsNil, qt.Commentf("%s", out))
 	qt.Assert(t, string(out), qt.Contains, "the system refuses a 2097152-byte segment")

@@ -1,8 +1,6 @@
 package ipcbuf
 
 import (
-	"fmt"
-	"io/fs"
 	"strconv"
 )
 
@@ -249,16 +247,4 @@ func nodeIntText(n int64) string {
 		out = "_" + s[i-3:i] + out
 	}
 	return s[:i] + out
-}
-
-// unusableBuffer returns the error for a nil or zero Buffer receiver of op, or
-// nil if b was made properly.
-func unusableBuffer(b *Buffer, op string) error {
-	switch {
-	case b == nil:
-		return fmt.Errorf("ipcbuf: %s on a nil *Buffer: %w", op, fs.ErrInvalid)
-	case b.m == nil:
-		return fmt.Errorf("ipcbuf: %s on the zero Buffer (make buffers with Alloc, From or Open): %w", op, fs.ErrInvalid)
-	}
-	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -338,11 +339,21 @@ func TestConstructConcatRacesClose(t *testing.T) {
 	for range 50 {
 		b, _ := Alloc(1 << 16)
 		list := []*Buffer{b, b.Slice(10, 100), FromBytes([]byte{1}), b.Slice(0, 1<<15), b}
-		var wg sync.WaitGroup
+		// started counts the goroutines that have completed one Concat:
+		// Close waits for all of them, so it always races with running
+		// Concat loops rather than with goroutines not yet scheduled.
+		var wg, started sync.WaitGroup
 		for range 4 {
 			wg.Add(1)
+			started.Add(1)
 			go func() {
 				defer wg.Done()
+				_, err := Concat(list)
+				started.Done()
+				if err != nil {
+					t.Errorf("Concat before Close: %v", err)
+					return
+				}
 				for { // until b is closed
 					if _, err := Concat(list); err != nil {
 						if !errors.Is(err, fs.ErrClosed) {
@@ -353,14 +364,24 @@ func TestConstructConcatRacesClose(t *testing.T) {
 				}
 			}()
 		}
-		time.Sleep(time.Millisecond)
-		qt.Assert(t, b.Close(), qt.IsNil)
+		started.Wait()
+		// Close runs in a goroutine too: in a deadlock it is Close that
+		// blocks, and the test must fail, not hang.
+		closed := make(chan error, 1)
+		go func() { closed <- b.Close() }()
 		finished := make(chan struct{})
 		go func() { wg.Wait(); close(finished) }()
-		select {
-		case <-finished:
-		case <-time.After(10 * time.Second):
-			t.Fatal("Concat deadlocked with Close")
+		deadline := time.After(10 * time.Second)
+		for closed != nil || finished != nil {
+			select {
+			case err := <-closed:
+				qt.Assert(t, err, qt.IsNil)
+				closed = nil
+			case <-finished:
+				finished = nil
+			case <-deadline:
+				t.Fatalf("Concat deadlocked with Close (Close returned: %t, every Concat returned: %t)", closed == nil, finished == nil)
+			}
 		}
 	}
 }
@@ -424,23 +445,75 @@ func TestConstructNodeIntText(t *testing.T) {
 	}
 }
 
-// No argument makes a constructor panic.
+// TestConstructNoPanics: arguments at the edges of what the constructors
+// take give the result or Node error code each must give (a panic fails the
+// test too). Where Go has values JavaScript has not (a nil or zero *Buffer,
+// a bool or struct fill), the expected answer is the one the Go API
+// documents; the comments give what Node 20 does with the nearest JS value.
 func TestConstructNoPanics(t *testing.T) {
-	// A panic fails the test.
-	{
-		AllocFill(3, (*Buffer)(nil), "")
-		AllocFill(3, &Buffer{}, "")
-		AllocFill(3, struct{}{}, "")
-		AllocFill(3, true, "bogus")
-		AllocFill(math.MinInt, nil, "")
-		From("\xed\xa0\x80\xed\xb0\x80\xff", "hex")
-		From("x", "\x00")
-		FromBytes(nil)
-		Concat([]*Buffer{nil, {}})
-		ConcatLength([]*Buffer{{}}, 0)
-		ConcatLength([]*Buffer{nil}, math.MaxInt)
-		ByteLength("\xff\xfe", "\xff")
+	tests := []struct {
+		call string
+		f    func() (*Buffer, error)
+		want constructResult
+		msg  string // part of the error's message, if any
+	}{
+		// Fill's doc: a nil *Buffer, and any type it does not list, is
+		// ERR_INVALID_ARG_TYPE, where Node turns null, {} and true into a
+		// number (alloc(3, null) is 000000, alloc(3, true) 010101).
+		{"AllocFill(3, (*Buffer)(nil), \"\")", func() (*Buffer, error) { return AllocFill(3, (*Buffer)(nil), "") },
+			fails("ERR_INVALID_ARG_TYPE"), `The "value" argument must be`},
+		{"AllocFill(3, &Buffer{}, \"\")", func() (*Buffer, error) { return AllocFill(3, &Buffer{}, "") },
+			fails("ERR_INVALID_ARG_TYPE"), `The "value" argument must be`},
+		{"AllocFill(3, struct{}{}, \"\")", func() (*Buffer, error) { return AllocFill(3, struct{}{}, "") },
+			fails("ERR_INVALID_ARG_TYPE"), `The "value" argument must be`},
+		// Not a string, so the unknown encoding is not looked at.
+		{"AllocFill(3, true, \"bogus\")", func() (*Buffer, error) { return AllocFill(3, true, "bogus") },
+			fails("ERR_INVALID_ARG_TYPE"), `The "value" argument must be`},
+		// The size is checked first; Node prints -2^63 as a double,
+		// -9_223_372_036_854_776_000, where a Go int is exact.
+		{"AllocFill(math.MinInt, nil, \"\")", func() (*Buffer, error) { return AllocFill(math.MinInt, nil, "") },
+			fails("ERR_OUT_OF_RANGE"), `The value of "size" is out of range. It must be >= 0 && <= 4294967296. Received -9_223_372_036_854_775_808`},
+		// Invalid UTF-8 reads as U+FFFD (section 2.9), whose low byte 0xfd is
+		// not a hex digit: hex decoding stops at the first pair (2.8), as
+		// Buffer.from('\uFFFD...', 'hex') does.
+		{"From(CESU-8 and 0xff, hex)", func() (*Buffer, error) { return From("\xed\xa0\x80\xed\xb0\x80\xff", "hex") },
+			ok(""), ""},
+		{"From(\"x\", \"\\x00\")", func() (*Buffer, error) { return From("x", "\x00") },
+			fails("ERR_UNKNOWN_ENCODING"), "unknown encoding: \x00"},
+		{"FromBytes(nil)", func() (*Buffer, error) { return FromBytes(nil), nil },
+			ok(""), ""},
+		// Node's concat([null, …]) throws a TypeError with no code; the Go
+		// doc gives its totalLength form's ERR_INVALID_ARG_TYPE for list[i].
+		{"Concat({nil, zero})", func() (*Buffer, error) { return Concat([]*Buffer{nil, {}}) },
+			fails("ERR_INVALID_ARG_TYPE"), `The "list[0]" argument must be an instance of Buffer or Uint8Array. Received nil`},
+		// Buffer.concat([{}], 0): ERR_INVALID_ARG_TYPE for "list[0]".
+		{"ConcatLength({zero}, 0)", func() (*Buffer, error) { return ConcatLength([]*Buffer{{}}, 0) },
+			fails("ERR_INVALID_ARG_TYPE"), `The "list[0]" argument must be an instance of Buffer or Uint8Array. Received the zero Buffer`},
+		// Buffer.concat([null], 2**63-1): the length is checked before
+		// the elements.
+		{"ConcatLength({nil}, math.MaxInt)", func() (*Buffer, error) { return ConcatLength([]*Buffer{nil}, math.MaxInt) },
+			fails("ERR_OUT_OF_RANGE"), `The value of "length" is out of range. It must be >= 0 && <= 4294967296. Received 9_223_372_036_854_775_807`},
 	}
+	for _, tt := range tests {
+		b, err := tt.f()
+		if err != nil {
+			qt.Check(t, b, qt.IsNil, qt.Commentf("%s returned a buffer with its error", tt.call))
+		} else if b == nil {
+			t.Errorf("%s = nil, nil", tt.call)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, constructOutcome(b, err)); diff != "" {
+			t.Errorf("%s mismatch (-want +got):\n%s", tt.call, diff)
+			continue
+		}
+		if tt.msg != "" {
+			qt.Check(t, err, qt.ErrorMatches, ".*"+regexp.QuoteMeta(tt.msg)+".*", qt.Commentf(tt.call))
+		}
+	}
+	// An unknown encoding counts as utf8, and invalid UTF-8 as U+FFFD
+	// (ef bf bd) per maximal subpart: Buffer.byteLength('\uFFFD\uFFFD',
+	// '\xff') is 6.
+	qt.Check(t, ByteLength("\xff\xfe", "\xff"), qt.Equals, 6)
 }
 
 // FuzzFrom: From never panics, gives encodeString's bytes for every name

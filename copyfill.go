@@ -30,20 +30,11 @@ import (
 // one buffer, or a parent and its view. Overlapping bytes are copied as if
 // through a temporary copy (memmove), as in Node.
 //
-// A nil target gives an *Error with Code "ERR_INVALID_ARG_TYPE"; a
+// A nil or zero target gives an *Error with Code "ERR_INVALID_ARG_TYPE"; a
 // read-only target gives an error matching ErrReadOnly and a closed b or
 // target one matching fs.ErrClosed. On any error nothing is written.
 func (b *Buffer) Copy(target *Buffer, targetStart, sourceStart, sourceEnd int) (n int, err error) {
-	const op = "copy"
-	if target == nil || target.m == nil {
-		if err := b.lock(op, false); err != nil {
-			return 0, err
-		}
-		b.m.mu.RUnlock()
-		return 0, nodeError("ERR_INVALID_ARG_TYPE",
-			"The \"target\" argument must be a *Buffer. Received %s", describeArg(target))
-	}
-	src, dst, l, err := acquirePair(op, b, target, true)
+	src, dst, l, err := acquirePair("copy", b, "target", target, writeArg)
 	if err != nil {
 		return 0, err
 	}
@@ -88,7 +79,8 @@ func (b *Buffer) Copy(target *Buffer, targetStart, sourceStart, sourceEnd int) (
 //
 // For a value that is not a string enc is ignored, as Node ignores it. Types
 // whose underlying type is one of these are accepted too; any other type,
-// and a nil *Buffer, gives an *Error with Code "ERR_INVALID_ARG_TYPE".
+// and a nil or zero *Buffer, gives an *Error with Code
+// "ERR_INVALID_ARG_TYPE".
 //
 // offset must be from 0 to 2³² (it is not bounded by b.Len(), as in Node)
 // and end from 0 to b.Len(), or Fill returns an *Error with Code
@@ -108,7 +100,7 @@ func (b *Buffer) Fill(value any, offset, end int, enc Encoding) (err error) {
 		// copes with the two sharing a mapping.
 		var pat, mem []byte
 		var l lease
-		if pat, mem, l, err = acquirePair(op, v.buf, b, true); err != nil {
+		if mem, pat, l, err = acquirePair(op, b, "value", v.buf, writeRecv); err != nil {
 			return err
 		}
 		defer l.release(&err)
@@ -227,9 +219,8 @@ func classifyFill(value any) (fillValue, error) {
 	case []byte:
 		return fillValue{kind: fillSlice, bytes: v}, nil
 	case *Buffer:
-		if v != nil && v.m != nil {
-			return fillValue{kind: fillBuffer, buf: v}, nil
-		}
+		// Even nil or zero: acquirePair checks it, after the receiver.
+		return fillValue{kind: fillBuffer, buf: v}, nil
 	default:
 		if n, ok := numberByte(value); ok {
 			return fillValue{kind: fillByte, num: n}, nil

@@ -13,7 +13,8 @@
 //
 // Open takes the original node-ipcbuffer's one-line target instead: "*name"
 // is POSIX shared memory, a number ("4660" or "0x1234") is a System V key, and
-// any other string is a file path.
+// any other string is a file path. A number is decimal unless it starts
+// with 0x: "010" is key 10, never octal.
 //
 // # Sizes
 //
@@ -21,9 +22,18 @@
 // existing object grows it (System V segments cannot grow: that is an
 // error); a smaller one maps only that many bytes; size 0 attaches to an
 // existing object at its current size and fails with an error matching
-// fs.ErrNotExist when there is none. New POSIX and file space is reserved
-// when it is created (posix_fallocate), so a full file system fails at open
-// with ENOSPC instead of killing the process with SIGBUS later.
+// fs.ErrNotExist when there is none (and with one matching fs.ErrInvalid
+// when it is empty: there is nothing to map). A new POSIX object or file
+// is made whole, mode and size, before its name appears, so another
+// process opening the name finds either the whole object or none. New
+// POSIX and file space is reserved when it is created (posix_fallocate),
+// so a full file system fails at open with ENOSPC instead of killing the
+// process with SIGBUS later. An open that fails leaves an existing object
+// with the size and storage it had.
+//
+// Only regular files and shared memory objects are buffers: a FIFO, socket,
+// device or directory under the name is an error matching fs.ErrInvalid,
+// and opening never waits on one.
 //
 // # Lifetime
 //
@@ -41,6 +51,30 @@
 // error matching fs.ErrClosed. Concurrent writes to the same bytes are, as
 // with any shared memory, not ordered by ipcbuf: use your own
 // synchronisation.
+//
+// # Nil and zero buffers
+//
+// A *Buffer that is nil, or points to the zero Buffer, is not a buffer:
+// buffers come from Alloc, AllocFill, From, FromBytes, Concat, the Open
+// functions and Slice. ipcbuf treats nil and the zero Buffer alike, and
+// neither ever makes it panic. One rule says what they give:
+//
+//   - As the receiver of a method with an error result: an *fs.PathError
+//     matching fs.ErrInvalid, before any argument is looked at, as a closed
+//     buffer gives fs.ErrClosed. Two exceptions follow encoding/json: ToJSON
+//     and MarshalJSON of a nil *Buffer give null, and UnmarshalJSON fills a
+//     zero Buffer (that is how encoding/json makes one) and refuses only
+//     nil. Methods without an error result give their zero values: Len 0,
+//     Kind KindMemory, Name "", ReadOnly false, Bytes nil; Slice and
+//     Subarray a new zero Buffer; String "<nil>" or "<Buffer zero value>".
+//   - As an argument, wherever a *Buffer is passed (the target of Copy,
+//     Equals, Compare and CompareRange; the value of Fill, AllocFill,
+//     IndexOf, LastIndexOf and Includes; both buffers of the function
+//     Compare, an element of Concat's list, View's buffer): an *Error with
+//     Code "ERR_INVALID_ARG_TYPE", as Node throws for an argument that is
+//     not a Buffer. A method reports its receiver first (unusable, closed,
+//     read-only) and then its arguments; a function checks its arguments
+//     before it uses any buffer.
 //
 // # Build tags
 //

@@ -34,7 +34,14 @@ import (
 // byte of each code unit.
 //
 // In the other direction, decoding bytes always gives valid UTF-8, except
-// that utf16le decoding gives a lone surrogate as its WTF-8 sequence.
+// that utf16le decoding gives a lone surrogate as its WTF-8 sequence. That
+// holds even while another process writes the bytes being decoded: every
+// decoder reads each byte once, so the result is always valid for its
+// encoding (latin1 and ascii give one character per byte, U+0000..U+00FF
+// and U+0000..U+007F; base64 and hex only their alphabet, at the length
+// the byte count gives) and decodes the bytes as they were when read, one
+// by one. Which of a racing writer's bytes it sees is not ordered: use
+// your own synchronisation for that.
 type Encoding string
 
 const (
@@ -140,17 +147,27 @@ func badEncoding(enc Encoding) {
 
 // decodeBytes returns Node's buf.toString(enc) for exactly the bytes b. enc
 // must be canonical. The result is valid UTF-8, except that utf16le emits a
-// lone surrogate as WTF-8.
-func decodeBytes(enc Encoding, b []byte) string {
+// lone surrogate as WTF-8. Every decoder reads each byte of b once (the
+// base64 and hex encoders by their nature, the others by copying first or
+// decoding in one pass), so that this holds even when b is shared memory
+// that another process writes meanwhile.
+func decodeBytes(enc Encoding, b []byte) string { return decodeMemory(enc, b, true) }
+
+// decodeMemory is decodeBytes, told whether b may be shared memory that
+// another process can write while it is read. Only shared memory needs
+// the decoders' one read of each byte: for heap memory, latin1 and ascii
+// skip a copy (a memory Buffer that another goroutine writes meanwhile is
+// a data race, as with any []byte).
+func decodeMemory(enc Encoding, b []byte, shared bool) string {
 	switch enc {
 	case UTF8:
 		return decodeUTF8(b)
 	case UTF16LE:
 		return decodeUTF16LE(b)
 	case Latin1:
-		return decodeLatin1(b)
+		return decodeLatin1(b, shared)
 	case ASCII:
-		return decodeASCII(b)
+		return decodeASCII(b, shared)
 	case Base64:
 		return encodeBase64(b)
 	case Base64URL:
@@ -486,6 +503,14 @@ func store64(b []byte, i int, w uint64) {
 // bytesView returns b as a string without copying, for reading only; the
 // string must not outlive the caller's hold on b.
 func bytesView(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// packUnits returns the low bytes of the 4 16-bit units of x (the first
+// in the low bytes), packed into the low 4 bytes.
+func packUnits(x uint64) uint64 {
+	x &= 0x00FF00FF00FF00FF
+	x = (x | x>>8) & 0x0000FFFF0000FFFF
+	return (x | x>>16) & 0xFFFFFFFF
+}
 
 // asciiPrefix returns the length of the leading run of ASCII bytes of s.
 // It tests 32 bytes, then 8, at a time. (The loops keep t from becoming
@@ -1038,14 +1063,20 @@ func utf8BlockEnd(s string) int {
 	return n
 }
 
-// copyValidUTF8 returns a copy of b as a string if the copy is valid UTF-8.
-// It checks the copy rather than b, so that the result is valid even if b
-// is shared memory that another process writes meanwhile. A string
-// builder's memory is not cleared before the blocks fill it.
-func copyValidUTF8(b []byte) (string, bool) {
+// copyUTF8 returns a copy of b as a string and the length of its prefix
+// known to be valid UTF-8: all of it when the copy is valid. It checks the
+// copy rather than b, and decodeUTF8 works on the copy only, so that the
+// result is valid even if b is shared memory that another process writes
+// meanwhile: each byte of b is read once. A string builder's memory is not
+// cleared before the blocks fill it; after an invalid block the rest is
+// copied unchecked.
+func copyUTF8(b []byte) (string, int) {
 	if len(b) <= utf8Block {
 		s := string(b)
-		return s, validUTF8(s)
+		if validUTF8(s) {
+			return s, len(s)
+		}
+		return s, 0
 	}
 	var sb strings.Builder
 	sb.Grow(len(b))
@@ -1053,98 +1084,148 @@ func copyValidUTF8(b []byte) (string, bool) {
 		n := utf8BlockEnd(bytesView(b))
 		sb.Write(b[:n])
 		if s := sb.String(); !validUTF8(s[len(s)-n:]) {
-			return "", false
+			valid := len(s) - n // a cut before a character, whatever b holds now
+			sb.Write(b[n:])
+			return sb.String(), valid
 		}
 		b = b[n:]
 	}
-	return sb.String(), true
+	return sb.String(), sb.Len()
 }
 
 // decodeUTF8 is decodeBytes for UTF8: each maximal invalid subpart becomes
-// one U+FFFD.
+// one U+FFFD. It decodes a copy of b (see copyUTF8).
 func decodeUTF8(b []byte) string {
-	if s, ok := copyValidUTF8(b); ok {
+	s, valid := copyUTF8(b)
+	if valid == len(s) {
 		return s
 	}
 	var sb strings.Builder
-	sb.Grow(len(b) + len(b)/2)
+	sb.Grow(len(s) + len(s)/2)
 	start := 0
-	for i := 0; i < len(b); {
-		if b[i] < utf8.RuneSelf {
-			i++
+	for i := valid; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i += asciiPrefix(s[i:])
 			continue
 		}
-		r, size := decodeRune(b, i)
+		r, size := decodeRune(s, i)
 		if r == badRune {
-			sb.Write(b[start:i])
+			sb.WriteString(s[start:i])
 			sb.WriteString("\uFFFD")
 			start = i + size
 		}
 		i += size
 	}
-	sb.Write(b[start:])
+	sb.WriteString(s[start:])
 	return sb.String()
 }
 
-// decodeUTF16LE is decodeBytes for UTF16LE.
+// decodeUTF16LE is decodeBytes for UTF16LE. It reads each code unit of b
+// once, in one pass (a unit read to see whether it completes a surrogate
+// pair is kept for the next step), so that the result is valid even if b
+// is shared memory that another process writes meanwhile.
 func decodeUTF16LE(b []byte) string {
 	n := len(b) / 2 // Node drops an odd final byte
+	unit := func(i int) rune { return rune(b[2*i]) | rune(b[2*i+1])<<8 }
+	// Size the result from the ASCII prefix: one byte a unit, then at most
+	// three. This look only sizes; if the units change before they are
+	// read below, the builder grows.
+	ascii := 0
+	for ascii < n && unit(ascii) < utf8.RuneSelf {
+		ascii++
+	}
 	var sb strings.Builder
+	sb.Grow(ascii + (n-ascii)*3)
 	i := 0
-	for i < n && b[2*i+1] == 0 && b[2*i] < utf8.RuneSelf {
-		i++
+	// ASCII units 8 at a time: two loads, each byte read once, packed to
+	// 8 bytes and written through a buffer that spares the builder a call
+	// per unit. A block that is not all ASCII is read again unit by unit
+	// below, and only that read counts.
+	src := bytesView(b)
+	var chunk [512]byte
+	for i+8 <= n {
+		k := 0
+		for ; k+8 <= len(chunk) && i+8 <= n; k, i = k+8, i+8 {
+			x, y := load64(src, 2*i), load64(src, 2*i+8)
+			if (x|y)&0xFF80FF80FF80FF80 != 0 {
+				break
+			}
+			store64(chunk[:], k, packUnits(x)|packUnits(y)<<32)
+		}
+		sb.Write(chunk[:k])
+		if k < len(chunk) {
+			break
+		}
+	}
+	var u rune
+	for ; i < n; i++ {
+		if u = unit(i); u >= utf8.RuneSelf {
+			break
+		}
+		sb.WriteByte(byte(u))
 	}
 	if i == n {
-		sb.Grow(n)
-		for i := 0; i < n; i++ {
-			sb.WriteByte(b[2*i])
-		}
 		return sb.String()
 	}
-	sb.Grow(i + (n-i)*3)
-	for j := 0; j < i; j++ {
-		sb.WriteByte(b[2*j])
-	}
 	var tmp [3]byte
-	for ; i < n; i++ {
-		u := rune(b[2*i]) | rune(b[2*i+1])<<8
+	for {
+		// u is unit i, read once.
 		if 0xD800 <= u && u <= 0xDBFF && i+1 < n {
-			if u2 := rune(b[2*i+2]) | rune(b[2*i+3])<<8; 0xDC00 <= u2 && u2 <= 0xDFFF {
+			u2 := unit(i + 1)
+			if 0xDC00 <= u2 && u2 <= 0xDFFF {
 				sb.WriteRune(0x10000 + (u-0xD800)<<10 + (u2 - 0xDC00))
-				i++
+				if i += 2; i == n {
+					break
+				}
+				u = unit(i)
 				continue
 			}
+			// A lone high surrogate; u2 is the next unit, as read.
+			tmp[0], tmp[1], tmp[2] = 0xE0|byte(u>>12), 0x80|byte(u>>6)&0x3F, 0x80|byte(u)&0x3F
+			sb.Write(tmp[:])
+			i, u = i+1, u2
+			continue
 		}
 		if 0xD800 <= u && u <= 0xDFFF {
 			// A lone surrogate is kept as WTF-8 rather than replaced, so
 			// that encoding the string as utf16le gives back these bytes.
-			tmp[0] = 0xE0 | byte(u>>12)
-			tmp[1] = 0x80 | byte(u>>6)&0x3F
-			tmp[2] = 0x80 | byte(u)&0x3F
+			tmp[0], tmp[1], tmp[2] = 0xE0|byte(u>>12), 0x80|byte(u>>6)&0x3F, 0x80|byte(u)&0x3F
 			sb.Write(tmp[:])
-			continue
+		} else if u < utf8.RuneSelf {
+			sb.WriteByte(byte(u))
+		} else {
+			sb.WriteRune(u)
 		}
-		sb.WriteRune(u)
+		if i++; i == n {
+			break
+		}
+		u = unit(i)
 	}
 	return sb.String()
 }
 
-// asciiPrefixBytes returns the length of the leading run of ASCII bytes of b.
-func asciiPrefixBytes(b []byte) int { return asciiPrefix(bytesView(b)) }
-
 // decodeLatin1 is decodeBytes for Latin1: each byte from 0x80 up becomes
 // two bytes of UTF-8. After an ASCII prefix it counts those bytes to size
 // the result, then converts 8 bytes at a time (latin1ToUTF8).
-func decodeLatin1(b []byte) string {
+//
+// If b may be shared memory that another process writes meanwhile, it
+// reads b once, into a copy, which is the result if it is all ASCII, and
+// counts and converts the copy: the count and the conversion then agree
+// and the result is valid. Heap memory (a memory Buffer) that no other
+// process can write is read in place, which spares the copy.
+func decodeLatin1(b []byte, shared bool) string {
 	src := bytesView(b)
+	if shared {
+		src = string(b)
+	}
 	k := asciiPrefix(src)
 	if k == len(src) {
+		if shared {
+			return src
+		}
 		return string(b)
 	}
-	// One byte of slack: latin1Pairs writes two bytes for every byte. The
-	// count can be wrong only if b changes meanwhile (another process
-	// writing shared memory); the loops never run past dst, and the
-	// result is then cut short, but still valid UTF-8.
+	// One byte of slack: latin1Pairs writes two bytes for every byte.
 	dst := make([]byte, len(src)+highBytes(src[k:])+1)
 	j := copy(dst, src[:k])
 	j = latin1ToUTF8(dst, src[k:], j)
@@ -1219,17 +1300,23 @@ func latin1Half(y uint32) (w uint64, n int) {
 	return w, int(sh >> 27)
 }
 
-// decodeASCII is decodeBytes for ASCII.
-func decodeASCII(b []byte) string {
-	k := asciiPrefixBytes(b)
-	if k == len(b) {
+// decodeASCII is decodeBytes for ASCII: it copies b, reading each byte
+// once, and clears the high bit of every byte of the copy after its ASCII
+// prefix, a word at a time. Heap memory that no other process can write
+// (shared false) is first scanned in place: all ASCII, it is the result
+// of one plain copy.
+func decodeASCII(b []byte, shared bool) string {
+	if !shared && isASCII(bytesView(b)) {
 		return string(b)
 	}
-	var sb strings.Builder
-	sb.Grow(len(b))
-	sb.Write(b[:k])
-	for _, c := range b[k:] {
-		sb.WriteByte(c & 0x7F)
+	dst := append([]byte(nil), b...) // appending to nil leaves no memory to clear
+	src := bytesView(dst)
+	k := asciiPrefix(src)
+	for ; k+8 <= len(dst); k += 8 {
+		store64(dst, k, load64(src, k)&^hiBits)
 	}
-	return sb.String()
+	for ; k < len(dst); k++ {
+		dst[k] &= 0x7F
+	}
+	return ownedString(dst)
 }

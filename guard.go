@@ -8,6 +8,7 @@ package ipcbuf
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"runtime"
 	"runtime/debug"
 	"unsafe"
@@ -60,36 +61,90 @@ func (b *Buffer) acquire(op string, write bool) ([]byte, lease, error) {
 	return b.mem(), l, nil
 }
 
-// acquirePair acquires src for reading and dst (for writing if write is
-// set) under one lease. Two buffers on one mapping take its lock once: a
-// second RLock could deadlock behind a waiting Close. Two mappings are
-// locked in a fixed order for the same reason.
-func acquirePair(op string, src, dst *Buffer, write bool) (s, d []byte, l lease, err error) {
-	if src.m == dst.m {
-		if err := dst.lock(op, write); err != nil {
+// Which buffer of a pair a method writes.
+const (
+	writeNone = iota // neither: both are only read
+	writeRecv        // the receiver (Fill)
+	writeArg         // the argument (Copy)
+)
+
+// acquirePair acquires b, a method's receiver, and arg, its *Buffer
+// argument called name, under one lease, for writing the one w names. It
+// is where every method taking a *Buffer checks it, in the order of the
+// package documentation: b unusable, closed or read-only first, then arg
+// nil or zero (ERR_INVALID_ARG_TYPE), then arg closed or read-only.
+//
+// Two buffers on one mapping take its lock once: a second RLock could
+// deadlock behind a waiting Close. Two mappings are locked in a fixed order
+// for the same reason.
+func acquirePair(op string, b *Buffer, name string, arg *Buffer, w int) (mb, ma []byte, l lease, err error) {
+	if err := bufferArg(name, arg); err != nil {
+		if lerr := b.lock(op, w == writeRecv); lerr != nil {
+			return nil, nil, lease{}, lerr
+		}
+		b.m.mu.RUnlock()
+		return nil, nil, lease{}, err
+	}
+	if b.usable() && b.m == arg.m {
+		if err := b.lock(op, w != writeNone); err != nil {
 			return nil, nil, lease{}, err
 		}
-		l = lease{op: op, a: dst}
+		l = lease{op: op, a: b}
 	} else {
-		first, second := src, dst
-		if uintptr(unsafe.Pointer(dst.m)) < uintptr(unsafe.Pointer(src.m)) {
-			first, second = dst, src
-		}
-		if err := first.lock(op, write && first == dst); err != nil {
+		if err := b.lock(op, w == writeRecv); err != nil {
 			return nil, nil, lease{}, err
 		}
-		if err := second.lock(op, write && second == dst); err != nil {
+		b.m.mu.RUnlock() // checked first; locked again below, in order
+		first, second := b, arg
+		fw, sw := w == writeRecv, w == writeArg
+		if uintptr(unsafe.Pointer(arg.m)) < uintptr(unsafe.Pointer(b.m)) {
+			first, second, fw, sw = arg, b, sw, fw
+		}
+		if err := first.lock(op, fw); err != nil {
+			return nil, nil, lease{}, err
+		}
+		if err := second.lock(op, sw); err != nil {
 			first.m.mu.RUnlock()
 			return nil, nil, lease{}, err
 		}
 		l = lease{op: op, a: first, b: second}
 	}
 	l.guard()
-	return src.mem(), dst.mem(), l, nil
+	return b.mem(), arg.mem(), l, nil
 }
 
-// lock takes b's read lock, or reports why b cannot be used.
+// usable reports whether b was made by a constructor or Slice: neither nil
+// nor a pointer to the zero Buffer, which have no memory at all.
+func (b *Buffer) usable() bool { return b != nil && b.m != nil }
+
+// unusableError is the error of a method called on a nil or zero Buffer
+// (see the package documentation: "Nil and zero buffers").
+func (b *Buffer) unusableError(op string) error {
+	what := "zero Buffer"
+	if b == nil {
+		what = "nil *Buffer"
+	}
+	return &fs.PathError{Op: op, Path: what, Err: invalid("a %s is not a buffer: make buffers with Alloc, From, Open or Slice", what)}
+}
+
+// bufferArg checks a *Buffer argument called name: nil and the zero
+// Buffer are Node's ERR_INVALID_ARG_TYPE for an argument that is not a
+// Buffer.
+func bufferArg(name string, arg *Buffer) error {
+	if arg.usable() {
+		return nil
+	}
+	return nodeError("ERR_INVALID_ARG_TYPE", "The %q argument must be a *Buffer made by Alloc, From, Open or Slice. Received %s", name, describeArg(arg))
+}
+
+// lock takes b's read lock, or reports why b cannot be used: it is nil or
+// the zero Buffer, closed, or read-only and write is set. Every method
+// that touches bytes comes through here, so none can panic on an unusable
+// receiver.
 func (b *Buffer) lock(op string, write bool) error {
+	if !b.usable() {
+		return b.unusableError(op)
+	}
 	m := b.m
 	m.mu.RLock()
 	switch {

@@ -57,7 +57,8 @@ func (k Kind) Supported() bool {
 // It implements io.ReaderAt, io.WriterAt and io.Closer.
 //
 // Make one with Alloc, Open, OpenShm, OpenFile or OpenSysV, or take a view of
-// one with Slice; the zero Buffer is not usable.
+// one with Slice; the zero Buffer is not usable (see "Nil and zero buffers"
+// in the package documentation for what its methods give).
 type Buffer struct {
 	m   *mapping // shared by every view of the same memory
 	off int      // where this view starts in m.data
@@ -82,6 +83,7 @@ type mapping struct {
 	name     string  // the target that opens it again; "" for memory
 	reg      *region // nil for memory buffers
 	cleanup  runtime.Cleanup
+	waits    waitList // this process's Wait calls on the memory, which Close wakes
 }
 
 // region is memory mapped outside the Go heap. It holds no pointer to its
@@ -94,9 +96,28 @@ type region struct {
 	reserve func(*region) error // swaps the memory for an inaccessible reservation; see retire
 	addr    unsafe.Pointer
 	size    int                 // bytes mapped at addr
+	span    int                 // bytes that munmap and the reservation cover: size rounded up to whole huge pages once the kernel asked for that (see wholePages); 0 until then
 	flush   func(*region) error // writes the bytes back (msync); nil if nothing to do
 	unmap   func(*region) error // munmap or shmdt
 	sysvID  int                 // the segment's identifier, for Remove; -1 otherwise
+	ident   objectID            // what the object was at open, for Remove
+}
+
+// objectID is what identified a buffer's named object when it was opened,
+// so that Remove removes that object and no other that has taken its name,
+// or for System V its identifier, since. See Buffer.Remove.
+type objectID struct {
+	known bool
+	// A file or POSIX object: device, inode and birth time (0 where the
+	// file system records none).
+	dev, ino, btime uint64
+	// A System V segment: key, creator's user and process, creation time
+	// (seconds) and size.
+	key   int32
+	cuid  uint32
+	cpid  int32
+	ctime int64
+	size  int
 }
 
 // release flushes and unmaps r: by Close, or by the cleanup when no view of
@@ -135,15 +156,20 @@ func (r *region) written() {
 // no reference to the object; the cleanup unmaps the reservation when no
 // Buffer on the memory is reachable. It returns whether the cleanup is
 // still needed.
+//
+// Where no reservation can be made (over huge pages, whose size cannot be
+// learnt without /proc; or when mmap fails), retire keeps the memory
+// mapped, for the cleanup to unmap as it would the reservation: unmapping
+// now would free addresses that a stale slice still points to, for the
+// next mapping to take.
 func (r *region) retire() (needCleanup bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	err = r.sync()
 	r.flush = nil
 	if r.reserve != nil && r.size > 0 {
-		if rerr := r.reserve(r); rerr == nil {
-			return true, err // r.reserve set r.unmap to release the reservation
-		}
+		_ = r.reserve(r) // on success, it set r.unmap to release the reservation
+		return true, err
 	}
 	err = errors.Join(err, r.unmap(r))
 	r.unmap = func(*region) error { return nil }
@@ -165,19 +191,42 @@ func newMapped(kind Kind, name string, r *region, n int, readOnly bool) *Buffer 
 // address space of a 64-bit Linux process.
 const maxSize = 1 << 47
 
-// Len returns the number of bytes in b. It stays the same after Close.
-func (b *Buffer) Len() int { return b.n }
+// Len returns the number of bytes in b. It stays the same after Close. It
+// is 0 for a nil or zero Buffer.
+func (b *Buffer) Len() int {
+	if b == nil {
+		return 0
+	}
+	return b.n
+}
 
-// Kind returns where b's bytes live.
-func (b *Buffer) Kind() Kind { return b.m.kind }
+// Kind returns where b's bytes live; KindMemory, the zero Kind, for a nil
+// or zero Buffer.
+func (b *Buffer) Kind() Kind {
+	if !b.usable() {
+		return KindMemory
+	}
+	return b.m.kind
+}
 
 // Name returns the target that opens b's memory again with Open: "*name" for
 // POSIX shared memory, the path for a file, the key as "0x%08x" for System V,
-// and "" for memory buffers.
-func (b *Buffer) Name() string { return b.m.name }
+// and "" for memory buffers and for a nil or zero Buffer.
+func (b *Buffer) Name() string {
+	if !b.usable() {
+		return ""
+	}
+	return b.m.name
+}
 
-// ReadOnly reports whether b was opened read-only.
-func (b *Buffer) ReadOnly() bool { return b.m.readOnly }
+// ReadOnly reports whether b was opened read-only; false for a nil or zero
+// Buffer.
+func (b *Buffer) ReadOnly() bool {
+	if !b.usable() {
+		return false
+	}
+	return b.m.readOnly
+}
 
 // Bytes returns b's memory itself, not a copy: a write through the slice is
 // seen by every process sharing the object, at once.
@@ -190,7 +239,10 @@ func (b *Buffer) ReadOnly() bool { return b.m.readOnly }
 // the addresses reserved, inaccessible, until no buffer on the memory is
 // reachable, so the slice cannot reach a mapping made later. Once the
 // buffers are collected, the addresses are free and the slice may see
-// other memory. Writing through the slice of a read-only buffer faults.
+// other memory. Where Close cannot make the reservation (see Close), it
+// leaves the memory mapped for that time instead: the slice then still
+// reads and writes the object it came from, and never another mapping.
+// Writing through the slice of a read-only buffer faults.
 // Bytes returns nil once b is closed.
 //
 // Unlike the methods of Buffer, access through the slice is not guarded:
@@ -212,8 +264,12 @@ func (b *Buffer) Bytes() []byte {
 // Node's buf.subarray(start, end). Negative indices count back from the end;
 // indices past either end are clamped; end before start gives an empty
 // buffer. The new buffer keeps the memory mapped while it is reachable, even
-// after b is not; closing either closes both.
+// after b is not; closing either closes both. A Slice of a nil or zero
+// Buffer is a new zero Buffer.
 func (b *Buffer) Slice(start, end int) *Buffer {
+	if !b.usable() {
+		return &Buffer{}
+	}
 	start, end = clampRange(start, end, b.n)
 	return &Buffer{m: b.m, off: b.off + start, n: end - start}
 }
@@ -306,8 +362,21 @@ func (b *Buffer) Sync() error {
 // reservation (one mmap call), released by the garbage collector with the
 // last buffer on the memory, so a slice used after Close faults rather than
 // reaching another mapping. That costs about 10 µs more per open and close
-// (see TESTING.md) and no memory.
+// (see TESTING.md) and no memory. The reservation covers whole pages: for
+// huge pages (a file on hugetlbfs, a System V segment made with
+// SHM_HUGETLB) Close learns their size from /proc/self/smaps. Where no
+// reservation can be made (huge pages without /proc mounted), Close leaves
+// the memory mapped, still holding the object (a removed System V segment
+// is not freed), until the buffers are collected: it never gives back
+// addresses a slice may still point to.
+//
+// Close wakes this process's waits on the memory (Wait, and the Semaphore
+// and Mutex in it), which return an error matching fs.ErrClosed, and
+// unmaps only once they have returned.
 func (b *Buffer) Close() error {
+	if !b.usable() {
+		return b.unusableError("close")
+	}
 	m := b.m
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -316,6 +385,9 @@ func (b *Buffer) Close() error {
 	}
 	m.closed = true
 	m.data = nil
+	// Waiters sleep without the lock; they must be gone before the memory
+	// is: see futex.go.
+	m.waits.close()
 	if m.reg == nil {
 		return nil
 	}
@@ -335,23 +407,75 @@ func (b *Buffer) Close() error {
 	return nil
 }
 
-// Remove removes the named object that holds b's bytes: it unlinks the
-// POSIX object or the file, or marks the System V segment for removal. b and
-// every other process's mapping stay usable until closed; the name can then
-// be created afresh. A System V segment is removed by its identifier, so a
-// new segment made under the same key since b was opened is left alone.
+// Remove removes the named object that holds b's bytes, and only that
+// object: it unlinks the POSIX object or the file, or marks the System V
+// segment for removal. b and every other process's mapping stay usable
+// until closed; the name can then be created afresh. Remove may be called
+// before or after Close.
+//
+// Once b's object is gone, its name (or a System V segment's identifier)
+// may be given to another object, and Remove must not take that one for
+// b's. So Remove checks the object against what b recorded at open, and
+// if it is not the same returns an error matching fs.ErrNotExist and
+// removes nothing:
+//
+//   - A file or POSIX object: the name must still refer to the same device
+//     and inode, with the same birth time (statx), and be a regular file.
+//     While b is open and not empty, its mapping keeps the inode from
+//     being reused, so the check is exact. Otherwise a file system may
+//     give the inode number to a new file; the birth time tells them apart
+//     unless both were created within one tick of its clock (a few
+//     milliseconds). A name replaced between the check and the unlink, a
+//     window of one system call, is not noticed: no call unlinks a name
+//     only if it still refers to a given inode. A file opened through a
+//     symbolic link is refused: the link is not the file.
+//   - A System V segment: while b is attached the segment cannot be
+//     destroyed, so its identifier cannot be reused, and Remove marks it by
+//     that identifier (a new segment made under the same key since b was
+//     opened is left alone). After Close the identifier may belong to a new
+//     segment; Remove then requires the key, the creator's user and
+//     process, the creation time and the size to be those recorded at open
+//     (IPC_STAT). A segment made by the same process under the same key
+//     with the same size within the same second as b's, and given its
+//     identifier, is not told apart; nor is one that replaces it between
+//     the check and IPC_RMID. A segment whose mode another process changed
+//     (IPC_SET updates the creation time) is refused after Close.
+//
 // Memory buffers have no name: Remove returns an error matching
-// errors.ErrUnsupported.
+// errors.ErrUnsupported. A nil or zero Buffer gives an error matching
+// fs.ErrInvalid.
 func (b *Buffer) Remove() error {
-	switch b.m.kind {
-	case KindPOSIX:
-		return RemoveShm(b.m.name[1:])
-	case KindFile:
-		return removeFile(b.m.name)
-	case KindSysV:
-		return removeSysVID(b.m.name, b.m.reg.sysvID)
+	if !b.usable() {
+		return b.unusableError("remove")
 	}
-	return fmt.Errorf("ipcbuf: a memory buffer has no named object to remove: %w", errors.ErrUnsupported)
+	m := b.m
+	if m.kind == KindMemory {
+		return fmt.Errorf("ipcbuf: a memory buffer has no named object to remove: %w", errors.ErrUnsupported)
+	}
+	// Held so that Close cannot unmap, and so let the object go, while
+	// Remove relies on the mapping to keep it.
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	attached := !m.closed
+	switch m.kind {
+	case KindPOSIX:
+		return removeShmObject(m.name[1:], m.reg.ident)
+	case KindFile:
+		return removeFileObject(m.name, m.reg.ident)
+	}
+	return removeSysVSegment(m.name, m.reg.sysvID, m.reg.ident, attached)
+}
+
+// sameFile reports whether a file identity found now is the one recorded
+// at open.
+func (id objectID) sameFile(dev, ino, btime uint64) bool {
+	return dev == id.dev && ino == id.ino && btime == id.btime
+}
+
+// errNotTheObject is Remove's error when the name or identifier now
+// belongs to another object than the buffer's.
+func errNotTheObject(what string) error {
+	return fmt.Errorf("%s: the object this buffer opened is gone, and the other one is left alone: %w", what, fs.ErrNotExist)
 }
 
 // ErrReadOnly is returned, wrapped in an *fs.PathError, by methods that

@@ -29,15 +29,13 @@ const (
 // ToJSON returns JSON.stringify(buf) for b's bytes: exactly
 // {"type":"Buffer","data":[104,105]}, with no spaces, and
 // {"type":"Buffer","data":[]} for an empty buffer. A nil *Buffer gives
-// null, as JSON.stringify(null) and encoding/json do. A closed buffer is an
+// null, as JSON.stringify(null) and encoding/json do; a zero Buffer is an
+// error matching fs.ErrInvalid. A closed buffer is an
 // error matching fs.ErrClosed. Unlike Node, whose strings stop at about
 // 2^29 characters, ToJSON has no limit short of memory.
 func (b *Buffer) ToJSON() (_ []byte, err error) {
 	if b == nil {
 		return []byte("null"), nil
-	}
-	if err := unusableBuffer(b, "toJSON"); err != nil {
-		return nil, err
 	}
 	mem, l, err := b.acquire("toJSON", false)
 	if err != nil {
@@ -92,7 +90,7 @@ func (b *Buffer) MarshalJSON() ([]byte, error) { return b.ToJSON() }
 // array-like object instead of the data. Other members are ignored.
 func (b *Buffer) UnmarshalJSON(data []byte) error {
 	if b == nil {
-		return errors.New("ipcbuf: UnmarshalJSON on a nil *Buffer")
+		return b.unusableError("UnmarshalJSON")
 	}
 	if string(bytes.TrimSpace(data)) == "null" {
 		return nil

@@ -4,8 +4,12 @@ package ipcbuf
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 
 	"github.com/ipcbuf/ipcbuf/cshim"
@@ -13,117 +17,439 @@ import (
 
 // fdObject is a named object opened as a descriptor and then mapped: a POSIX
 // shared memory object or a file. The two backends differ only in how they
-// open and unlink the name.
+// name, open, link and unlink.
 type fdObject struct {
 	kind   Kind
-	target string                                    // what Name returns
-	open   func(flags int, mode uint32) (int, error) // shm_open or open
-	unlink func() error                              // to undo a creation that failed
-	synced func() error                              // makes a new name durable; nil if none
+	target string                                                 // what Name returns
+	name   string                                                 // what open, unlink and link take for the object: "/name" or the path
+	open   func(name string, flags int, mode uint32) (int, error) // shm_open or open
+	unlink func(name string) error                                // shm_unlink or unlink
+	// publish moves the finished object made under a temporary name to
+	// its own in one atomic step, failing with EEXIST if that exists (see
+	// createFD); temp returns such a name, in the same directory, with rnd
+	// in it.
+	publish func(oldname, newname string) error
+	temp    func(rnd string) string
+	exists  func() (bool, error) // whether the name exists (lstat)
+	synced  func() error         // makes a new name durable; nil if none
 }
 
 // openFD opens (or creates) obj per o and maps size bytes of it (size 0: all
-// of it). On any failure it closes what it opened and removes what it
-// created, so nothing is left behind.
+// of it). On any failure it closes what it opened, removes what it created
+// and undoes what it grew, so nothing is left behind or changed.
+//
+// Every open passes O_NONBLOCK. Opening a FIFO for reading waits for a
+// writer, and a device's open may wait too: with O_NONBLOCK it returns at
+// once, and the fstat that follows refuses anything that is not a regular
+// file. The flag is left set on the descriptor: it only changes read(2) and
+// write(2), and for regular files not even those; mmap and the page faults
+// on the mapping never look at it, and the descriptor is closed once mapped.
 func openFD(obj fdObject, size int, o options) (*Buffer, error) {
 	fail := func(err error) (*Buffer, error) {
 		return nil, &fs.PathError{Op: "open", Path: obj.target, Err: err}
 	}
-	acc := syscall.O_RDWR
+	acc := syscall.O_RDWR | syscall.O_NONBLOCK
 	if o.readOnly {
-		acc = syscall.O_RDONLY
+		acc = syscall.O_RDONLY | syscall.O_NONBLOCK
 	}
-	fd, created, err := createOrOpen(o, size, "object",
-		func() (int, error) { return obj.open(acc|syscall.O_CREAT|syscall.O_EXCL, uint32(o.mode)) },
-		func() (int, error) { return obj.open(acc, 0) })
-	if err != nil {
-		return fail(err)
+	if o.noFollow {
+		acc |= syscall.O_NOFOLLOW
 	}
-	defer cshim.Close(fd) // the mapping keeps the object open; the descriptor is not needed
-	b, err := mapFD(obj, fd, size, o, created)
-	if err != nil {
-		if created {
-			_ = obj.unlink()
+	for try := 1; ; try++ {
+		// Without Exclusive, an existing name is the common case: one lstat
+		// spares making a whole temporary object only to find the name
+		// taken. It is only a hint: createFD and openExisting handle a
+		// name that appears or vanishes after it.
+		existing := false
+		if o.mayCreate(size) && !o.exclusive && obj.exists != nil {
+			existing, _ = obj.exists()
 		}
-		return fail(err)
+		if o.mayCreate(size) && !existing {
+			b, err := createFD(obj, acc, size, o)
+			if err == nil {
+				return b, nil
+			}
+			if err != syscall.EEXIST || o.exclusive {
+				return fail(notRegularOpen(obj, o, err))
+			}
+		}
+		fd, st, adopted, err := openExisting(obj, acc, o.mayCreate(size), o)
+		if err == syscall.ENOENT && o.mayCreate(size) && try < maxOpenTries {
+			continue // it vanished since the create said it exists
+		}
+		if err == syscall.ENOENT && size == 0 && !o.openOnly {
+			err = fmt.Errorf("size 0 opens an existing object, and there is none: %w", err)
+		}
+		if err != nil {
+			return fail(notRegularOpen(obj, o, err))
+		}
+		var b *Buffer
+		if adopted {
+			b, err = finishCreated(obj, obj.name, fd, size, o)
+		} else {
+			b, err = mapExisting(obj, fd, st, size, o)
+		}
+		cshim.Close(fd) // the mapping keeps the object open; the descriptor is not needed
+		if err != nil {
+			return fail(err)
+		}
+		return b, nil
 	}
-	return b, nil
 }
 
-// mapFD sizes and maps the object open at fd.
-func mapFD(obj fdObject, fd, size int, o options, created bool) (*Buffer, error) {
-	if created {
-		// The mode given to open was filtered by the umask.
-		if err := cshim.Fchmod(fd, uint32(o.mode)); err != nil {
+// createFD creates obj new with size bytes and maps it. It makes the object
+// whole under a temporary name in the same directory (O_EXCL), sets its
+// exact mode, maps it and reserves its storage, and only then moves it to
+// its name with renameat2(RENAME_NOREPLACE), which fails with EEXIST if the
+// name exists: so no one who opens the name ever sees an object still being
+// made, and Exclusive stays exact. A rename rather than link(2) and unlink:
+// one system call instead of two, and the object keeps its one directory
+// entry, so /proc/<pid>/maps and lsof show the mapping under its real name
+// rather than as a deleted temporary file. The temporary name is removed on
+// every failure path.
+//
+// Where that cannot work — the temporary name cannot be created (a
+// directory we may not write to, where the object may well exist) or the
+// file system cannot rename without replacing (EINVAL, EOPNOTSUPP, ENOSYS:
+// some network and FUSE file systems, kernels before 3.15) — it creates the
+// name itself with O_EXCL as before: Exclusive and the mode stay exact, but
+// until it is sized another process can open the object at length 0 (size 0
+// then is an error, see mapExisting).
+//
+// createFD returns EEXIST, unwrapped, when the name exists.
+func createFD(obj fdObject, acc, size int, o options) (*Buffer, error) {
+	if obj.publish == nil {
+		return createAt(obj, acc, size, o)
+	}
+	var tmp string
+	fd := -1
+	for try := 0; fd < 0; try++ {
+		tmp = obj.temp(strconv.FormatUint(tempRand(), 36))
+		var err error
+		fd, err = obj.open(tmp, acc|syscall.O_CREAT|syscall.O_EXCL, uint32(o.mode))
+		if err == syscall.EEXIST && try < 100 {
+			continue
+		}
+		if err != nil {
+			return createAt(obj, acc, size, o)
+		}
+	}
+	defer cshim.Close(fd)
+	r, err := initCreated(fd, size, o)
+	if err != nil {
+		_ = obj.unlink(tmp)
+		return nil, err
+	}
+	if err := obj.publish(tmp, obj.name); err != nil {
+		_ = r.unmap(r)
+		_ = obj.unlink(tmp)
+		switch err {
+		case syscall.EINVAL, syscall.EOPNOTSUPP, syscall.ENOSYS, syscall.EPERM, syscall.EXDEV:
+			return createAt(obj, acc, size, o)
+		}
+		return nil, err
+	}
+	if obj.synced != nil {
+		if err := obj.synced(); err != nil {
+			_ = r.unmap(r)
+			_ = obj.unlink(obj.name)
 			return nil, err
 		}
 	}
-	cur, allocated, err := cshim.FstatSize(fd)
+	return newMapped(obj.kind, obj.target, r, size, false), nil
+}
+
+// tempRand gives createFD its temporary names; math/rand/v2's generator is
+// seeded unpredictably.
+var tempRand = rand.Uint64
+
+// createAt creates obj under its own name with O_EXCL and makes it whole
+// there: the fallback of createFD.
+func createAt(obj fdObject, acc, size int, o options) (*Buffer, error) {
+	fd, err := obj.open(obj.name, acc|syscall.O_CREAT|syscall.O_EXCL, uint32(o.mode))
 	if err != nil {
 		return nil, err
 	}
+	defer cshim.Close(fd)
+	return finishCreated(obj, obj.name, fd, size, o)
+}
+
+// finishCreated makes the object at fd, which this process created under
+// name, whole and maps it; on failure it removes name.
+func finishCreated(obj fdObject, name string, fd, size int, o options) (*Buffer, error) {
+	r, err := initCreated(fd, size, o)
+	if err == nil && obj.synced != nil {
+		if err = obj.synced(); err != nil {
+			_ = r.unmap(r)
+		}
+	}
+	if err != nil {
+		_ = obj.unlink(name)
+		return nil, err
+	}
+	return newMapped(obj.kind, obj.target, r, size, false), nil
+}
+
+// initCreated gives a new object at fd its exact mode and size bytes of
+// storage, and maps it.
+func initCreated(fd, size int, o options) (*region, error) {
+	// The mode given to open was filtered by the umask.
+	if err := cshim.Fchmod(fd, uint32(o.mode)); err != nil {
+		return nil, err
+	}
+	return mapAndGrow(fd, cshim.Stat{}, int64(size), o)
+}
+
+// openExisting opens obj's existing object. When the options allow
+// creating, it opens with O_CREAT (and without O_EXCL), so that the
+// kernel's rules for an O_CREAT open of someone else's file in a sticky
+// world-writable directory (fs.protected_regular, fs.protected_fifos)
+// apply: a default open is never weaker than a plain O_CREAT open. Without
+// O_CREAT the kernel does not check them, and a name another user squatted
+// would be opened.
+//
+// If the object vanished since createFD found it, that O_CREAT open creates
+// it. The open passes mode 0 so that such a file is recognisable: regular,
+// empty, ours, one name and no permission bits at all (the umask can only
+// clear bits). openExisting then reports it as adopted and openFD makes it
+// whole as a creator would, mode included. An existing object with all of
+// those properties could only be taken for a new one by root (any other
+// owner's open of a mode 0 file fails), and is then given the requested
+// mode and size, which the default open would grow it to anyway.
+//
+// For a file that is a symlink (and NoFollow is not set), the O_CREAT open
+// would create the missing target of a dangling link, so the link is first
+// followed without O_CREAT (ENOENT when dangling, as before) and then
+// opened again with O_CREAT for the kernel's check; both must be the same
+// file.
+func openExisting(obj fdObject, acc int, mayCreate bool, o options) (fd int, st cshim.Stat, adopted bool, err error) {
+	if !mayCreate {
+		fd, err = obj.open(obj.name, acc, 0)
+		if err == nil {
+			st, err = checkRegular(fd)
+		}
+		return fd, st, false, err
+	}
+	fd, err = obj.open(obj.name, acc|syscall.O_CREAT|syscall.O_NOFOLLOW, 0)
+	if err == syscall.ELOOP && !o.noFollow && obj.kind == KindFile {
+		return openSymlinked(obj, acc)
+	}
+	if err != nil {
+		return -1, st, false, err
+	}
+	if st, err = checkRegular(fd); err != nil {
+		return -1, st, false, err
+	}
+	fresh := st.Mode&0o7777 == 0 && st.Size == 0 && st.Nlink == 1 && st.UID == uint32(os.Geteuid())
+	return fd, st, fresh, nil
+}
+
+// openSymlinked opens the file a symlink at obj.name points to: see
+// openExisting.
+func openSymlinked(obj fdObject, acc int) (int, cshim.Stat, bool, error) {
+	fd, err := obj.open(obj.name, acc, 0)
+	if err != nil {
+		return -1, cshim.Stat{}, false, err
+	}
+	st, err := checkRegular(fd)
+	if err != nil {
+		return -1, st, false, err
+	}
+	probe, err := obj.open(obj.name, acc|syscall.O_CREAT, 0)
+	if err != nil {
+		cshim.Close(fd)
+		return -1, st, false, err
+	}
+	pst, err := cshim.Fstat(probe)
+	cshim.Close(probe)
+	if err == nil && (pst.Dev != st.Dev || pst.Ino != st.Ino) {
+		err = fmt.Errorf("the file the symlink points to changed while it was being opened: %w", syscall.EAGAIN)
+	}
+	if err != nil {
+		cshim.Close(fd)
+		return -1, st, false, err
+	}
+	return fd, st, false, nil
+}
+
+// checkRegular refuses, closing fd, anything but a regular file: mapping a
+// FIFO, socket, device or directory makes no sense, and opening one as a
+// buffer is a mistake (or someone else's trap).
+func checkRegular(fd int) (cshim.Stat, error) {
+	st, err := cshim.Fstat(fd)
+	if err == nil && !st.Regular() {
+		err = &notRegularError{what: "it is " + fileTypeName(st.Mode)}
+	}
+	if err != nil {
+		cshim.Close(fd)
+	}
+	return st, err
+}
+
+// mapExisting sizes and maps the existing object open at fd, whose fstat
+// is st.
+func mapExisting(obj fdObject, fd int, st cshim.Stat, size int, o options) (*Buffer, error) {
 	n := int64(size)
 	if size == 0 {
-		if cur > maxSize {
-			return nil, invalid("the object's %d bytes are more than this process can map", cur)
+		switch {
+		case st.Size == 0:
+			return nil, invalid("the object is empty (0 bytes): size 0 maps an object at the size it has, and this one has none (it may be still being made by a program that sizes it after creating it)")
+		case st.Size > maxSize:
+			return nil, invalid("the object's %d bytes are more than this process can map", st.Size)
 		}
-		n = cur
+		n = st.Size
 	}
-	if n > cur && o.readOnly {
-		return nil, invalid("the object is %d bytes: a read-only buffer cannot grow it to %d", cur, n)
+	if n > st.Size && o.readOnly {
+		return nil, invalid("the object is %d bytes: a read-only buffer cannot grow it to %d", st.Size, n)
 	}
-	if !o.readOnly {
-		// Give every page we map storage now: on a full file system that is
-		// ENOSPC here rather than SIGBUS when the page is first written.
-		// Existing bytes may be sparse (an object made with ftruncate, as
-		// Python's SharedMemory makes them); fallocate(2) fills the holes
-		// and never writes. Where the file system cannot do that, the holes
-		// stay as they are. A file with no holes is left alone: fallocate
-		// would still change its modification time.
-		if keep := min(cur, n); keep > 0 && allocated < cur {
-			if err := cshim.FallocateKeep(fd, 0, keep); err != nil && err != syscall.EOPNOTSUPP {
-				return nil, err
-			}
-		}
-		if n > cur {
-			if err := cshim.Fallocate(fd, cur, n-cur); err != nil {
-				return nil, err
-			}
-		}
+	r, err := mapAndGrow(fd, st, n, o)
+	if err != nil {
+		return nil, err
 	}
-	if created && obj.synced != nil {
-		if err := obj.synced(); err != nil {
-			return nil, err
-		}
-	}
+	return newMapped(obj.kind, obj.target, r, int(n), o.readOnly), nil
+}
+
+// mapAndGrow maps n bytes of the object at fd, whose state was st, and,
+// unless read-only, gives every mapped page storage, growing the object to
+// n bytes if it is smaller. On failure the object is left as it was found:
+// the mapping is made first (mapping past the end of a file is allowed), so
+// running out of address space (ENOMEM, RLIMIT_AS) changes nothing; a grow
+// that fails part way (ENOSPC on ext4 keeps what it allocated and the size
+// it reached) is cut back to the old size with ftruncate, which frees every
+// block past it. Holes inside the old size that a failed fallocate filled
+// before giving up stay filled on file systems that keep partial
+// allocations (ext4): their bytes are still zero. And should another
+// process grow the same object at the very moment this grow fails, the
+// cut takes its growth back too: nothing here locks the object against
+// other openers.
+func mapAndGrow(fd int, st cshim.Stat, n int64, o options) (*region, error) {
 	r := &region{flush: msyncRegion, unmap: munmapRegion, reserve: reserveRegion, sysvID: -1}
 	if o.readOnly {
 		r.flush = nil // nothing here can write the memory: never a disk flush
 	}
 	if n > 0 {
-		if r.addr, err = cshim.Mmap(fd, int(n), !o.readOnly); err != nil {
+		addr, err := cshim.Mmap(fd, int(n), !o.readOnly)
+		if err != nil {
 			return nil, err
 		}
-		r.size = int(n)
+		r.addr, r.size = addr, int(n)
 	} else {
 		// mmap cannot map 0 bytes: an empty object gets an empty buffer.
 		r.flush, r.unmap = nil, func(*region) error { return nil }
 	}
-	return newMapped(obj.kind, obj.target, r, int(n), o.readOnly), nil
+	if o.readOnly {
+		return r, nil
+	}
+	// Give every page we map storage now: on a full file system that is
+	// ENOSPC here rather than SIGBUS when the page is first written.
+	// Existing bytes may be sparse (an object made with ftruncate, as
+	// Python's SharedMemory makes them); fallocate(2) fills the holes and
+	// never writes. Where the file system cannot do that, the holes stay as
+	// they are. A file with no holes is left alone: fallocate would still
+	// change its modification time.
+	var err error
+	if keep := min(st.Size, n); keep > 0 && st.Allocated < st.Size {
+		if err = cshim.FallocateKeep(fd, 0, keep); err == syscall.EOPNOTSUPP {
+			err = nil
+		}
+	}
+	if err == nil && n > st.Size {
+		if err = cshim.Fallocate(fd, st.Size, n-st.Size); err != nil {
+			if now, serr := cshim.Fstat(fd); serr == nil && now.Size > st.Size {
+				_ = cshim.Ftruncate(fd, st.Size)
+			}
+		}
+	}
+	if err != nil {
+		_ = r.unmap(r)
+		return nil, err
+	}
+	return r, nil
 }
 
-func msyncRegion(r *region) error  { return cshim.Msync(r.addr, r.size) }
-func munmapRegion(r *region) error { return cshim.Munmap(r.addr, r.size) }
+// notRegularError is the error for a target that is not a regular file. It
+// matches fs.ErrInvalid, and the system's error if there was one.
+type notRegularError struct {
+	what string
+	err  error
+}
+
+func (e *notRegularError) Error() string {
+	msg := e.what + ", not a regular file: only regular files and shared memory objects can be mapped as buffers"
+	if e.err != nil {
+		msg += " (" + e.err.Error() + ")"
+	}
+	return msg
+}
+func (e *notRegularError) Is(target error) bool { return target == fs.ErrInvalid }
+func (e *notRegularError) Unwrap() error        { return e.err }
+
+// notRegularOpen turns the errors by which open(2) refuses what is not a
+// regular file into a notRegularError; others it returns as they are.
+func notRegularOpen(obj fdObject, o options, err error) error {
+	switch {
+	case err == syscall.EISDIR:
+		return &notRegularError{what: "it is a directory", err: err}
+	case err == syscall.EINVAL && obj.kind == KindPOSIX:
+		// glibc's shm_open turns EISDIR into EINVAL, and the name was
+		// checked before: a directory in /dev/shm.
+		return &notRegularError{what: "it is a directory", err: err}
+	case err == syscall.ENXIO:
+		// A socket, or a device with no driver or nothing behind it.
+		return &notRegularError{what: "it is a socket or a device", err: err}
+	case err == syscall.ELOOP && (o.noFollow || obj.kind == KindPOSIX):
+		why := "NoFollow refuses to follow it"
+		if obj.kind == KindPOSIX {
+			why = "POSIX shared memory names are never followed"
+		}
+		return &notRegularError{what: "it is a symbolic link, and " + why, err: err}
+	}
+	return err
+}
+
+func msyncRegion(r *region) error { return cshim.Msync(r.addr, r.size) }
+
+func munmapRegion(r *region) error {
+	return wholePages(r, func(n int) error { return cshim.Munmap(r.addr, n) })
+}
 
 // reserveRegion swaps r's mapping for an inaccessible reservation of the
 // same addresses (see region.retire), which munmap then releases. It
 // serves every kind: MAP_FIXED detaches a System V segment as shmdt does.
 func reserveRegion(r *region) error {
-	if err := cshim.Reserve(r.addr, r.size); err != nil {
+	if err := wholePages(r, func(n int) error { return cshim.Reserve(r.addr, n) }); err != nil {
 		return err
 	}
 	r.unmap = munmapRegion
 	return nil
+}
+
+// wholePages calls unmap (munmap or a reservation) with the length of r's
+// mapping. That is r.size unless the mapping is of huge pages (a file on
+// hugetlbfs, a System V segment made with SHM_HUGETLB): the kernel maps
+// those whole, so the mapping runs to the end of the last huge page, and it
+// refuses with EINVAL to unmap or replace part of one. Nothing at open
+// tells the page size of a segment, so on EINVAL wholePages asks the
+// mapping itself (pageSizeAt) and calls again on whole pages; r.span keeps
+// the length for the next call. r.mu must be held.
+func wholePages(r *region, unmap func(n int) error) error {
+	n := max(r.span, r.size)
+	err := unmap(n)
+	if err != syscall.EINVAL {
+		return err
+	}
+	page, perr := pageSizeAt(r.addr)
+	if perr != nil {
+		return fmt.Errorf("%w (and the page size of the mapping is unknown: %v)", err, perr)
+	}
+	whole := (r.size + page - 1) / page * page
+	if whole == n {
+		return err // not a matter of page size
+	}
+	if err = unmap(whole); err == nil {
+		r.span = whole
+	}
+	return err
 }
 
 // OpenFile maps the file at path into memory, shared: the file's bytes are
@@ -139,15 +465,34 @@ func OpenFile(path string, size int, opts ...Option) (*Buffer, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
-	return openFD(fdObject{
-		kind:   KindFile,
-		target: path,
-		open: func(flags int, mode uint32) (int, error) {
-			return cshim.Open(path, flags, mode)
-		},
-		unlink: func() error { return cshim.Unlink(path) },
-		synced: func() error { return syncDir(filepath.Dir(path)) },
-	}, size, o)
+	var id objectID
+	obj := fileObject(path)
+	obj.open = identified(obj.open, &id)
+	return id.recordIn(openFD(obj, size, o))
+}
+
+// fileObject is the file at path as an fdObject.
+func fileObject(path string) fdObject {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	return fdObject{
+		kind:    KindFile,
+		target:  path,
+		name:    path,
+		open:    cshim.Open,
+		unlink:  cshim.Unlink,
+		publish: cshim.RenameNoReplace,
+		temp:    func(rnd string) string { return filepath.Join(dir, tempName(base, rnd)) },
+		exists:  func() (bool, error) { return cshim.Exists(path) },
+		synced:  func() error { return syncDir(dir) },
+	}
+}
+
+// tempName is the temporary name under which an object called name is made
+// (see createFD): name, cut short so the whole stays within NAME_MAX, then
+// ".ipcbuf-tmp-" and rnd. It starts with name so that whoever sees it knows
+// what it is for.
+func tempName(name, rnd string) string {
+	return name[:min(len(name), 200)] + ".ipcbuf-tmp-" + rnd
 }
 
 // syncDir makes a new directory entry durable, so that a file created and

@@ -24,7 +24,8 @@ func (b *Buffer) ToString(enc Encoding, start, end int) (_ string, err error) {
 	if err != nil {
 		return "", err
 	}
-	return decodeBytes(e, mem[start:end]), nil
+	// Shared memory may change while it is decoded (see Encoding).
+	return decodeMemory(e, mem[start:end], b.m.reg != nil), nil
 }
 
 // Write encodes s with enc into b at offset, as Node's
@@ -33,7 +34,7 @@ func (b *Buffer) ToString(enc Encoding, start, end int) (_ string, err error) {
 // and leaves the bytes after it alone. offset must be from 0 to b.Len();
 // enc "" means utf8.
 func (b *Buffer) Write(s string, offset int, enc Encoding) (int, error) {
-	return b.WriteLength(s, offset, b.n, enc)
+	return b.WriteLength(s, offset, b.Len(), enc)
 }
 
 // WriteLength is Write with Node's length argument: it writes at most

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"math"
+	"strconv"
 	"testing"
 
 	qt "github.com/frankban/quicktest"
@@ -174,7 +175,7 @@ func FuzzWriteToString(f *testing.F) {
 // FuzzParseTarget: no panic; a good target parses to one kind with a name
 // or key that Open would accept, and Name-style text parses back the same.
 func FuzzParseTarget(f *testing.F) {
-	for _, s := range []string{"*jobs", "*/jobs", "4660", "0x1234", "0XFFFFFFFF", "./123", "/tmp/x", "", "*", "*a/b", "0", "0x", "0x100000000", "*..", "a\x00b", "-5", "99999999999999999999"} {
+	for _, s := range []string{"*jobs", "*/jobs", "4660", "0x1234", "0XFFFFFFFF", "./123", "/tmp/x", "", "*", "*a/b", "0", "0x", "0x100000000", "*..", "a\x00b", "-5", "99999999999999999999", "010", "08", "0755", "0x010"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, target string) {
@@ -196,6 +197,10 @@ func FuzzParseTarget(f *testing.F) {
 			}
 			if k2, _, key2, err := ParseTarget(keyName(key)); err != nil || k2 != KindSysV || uint32(key2) != uint32(key) {
 				t.Fatalf("key %d does not round-trip through %q", key, keyName(key))
+			}
+			// Digits without 0x are decimal, leading zeros or not.
+			if d, err := strconv.ParseUint(target, 10, 64); err == nil && d != uint64(key) {
+				t.Fatalf("ParseTarget(%q) = key %d, not the decimal %d", target, key, d)
 			}
 		case KindFile:
 			if name != target || checkPath(name) != nil {

@@ -212,26 +212,12 @@ func mutexNoFutex() error {
 	return err
 }
 
-// mutexWord returns the address of the mutex's first 8 bytes at off in b,
-// under a lease that the caller must release. It is checked as every
-// access to a word is: b open and writable, off within b, the address a
-// multiple of 8. (The atomics have a helper of their own for this; the two
-// can become one.)
+// mutexWord resolves the mutex's 16 bytes at off in b, with b's lease
+// held (see Buffer.word): b open and writable, the bytes inside b, their
+// address a multiple of 8.
 func (b *Buffer) mutexWord(op string, off int) (*uint64, lease, error) {
-	mem, l, err := b.acquire(op, true)
-	if err != nil {
-		return nil, lease{}, err
-	}
-	if off < 0 || off > len(mem)-MutexSize {
-		l.release(nil)
-		return nil, lease{}, b.pathError(op, invalid("mutex offset %d: a mutex takes %d bytes, and the buffer has %d", off, MutexSize, len(mem)))
-	}
-	p := unsafe.Pointer(&mem[off])
-	if uintptr(p)%8 != 0 {
-		l.release(nil)
-		return nil, lease{}, b.pathError(op, invalid("mutex offset %d is not 8-byte aligned in memory (it is %d bytes past a multiple of 8)", off, uintptr(p)%8))
-	}
-	return (*uint64)(p), l, nil
+	p, l, err := b.word(op, off, MutexSize, 8, "16-byte mutex", true)
+	return (*uint64)(p), l, err
 }
 
 // mutexReservedOf returns the address of the reserved word after p.

@@ -854,13 +854,13 @@ func TestMutexBadInput(t *testing.T) {
 		off  int
 		want string
 	}{
-		{b, -8, `mutex memory buffer: mutex offset -8: a mutex takes 16 bytes, and the buffer has 64`},
-		{b, mxSize - 8, `mutex memory buffer: mutex offset 56: a mutex takes 16 bytes, and the buffer has 64`},
-		{b, mxSize, `.*mutex offset 64: a mutex takes 16 bytes.*`},
-		{b, 4, `mutex memory buffer: mutex offset 4 is not 8-byte aligned in memory \(it is 4 bytes past a multiple of 8\)`},
-		{b, 1, `.*offset 1 is not 8-byte aligned.*`},
-		{b.Slice(4, mxSize), 0, `.*offset 0 is not 8-byte aligned in memory \(it is 4 bytes past.*`},
-		{b.Slice(8, 20), 0, `.*mutex offset 0: a mutex takes 16 bytes, and the buffer has 12`},
+		{b, -8, `mutex memory buffer: offset -8 is outside the buffer: a 16-byte mutex in 64 bytes must start from 0 to 48`},
+		{b, mxSize - 8, `mutex memory buffer: offset 56 is outside the buffer: a 16-byte mutex in 64 bytes must start from 0 to 48`},
+		{b, mxSize, `.*offset 64 is outside the buffer.*`},
+		{b, 4, `mutex memory buffer: offset 4 is not aligned: the 16-byte mutex's address 0x[0-9a-f]+ \(byte 4 of the mapping\) is not a multiple of 8; use an offset 4 bytes earlier or 4 bytes later`},
+		{b, 1, `.*offset 1 is not aligned.*`},
+		{b.Slice(4, mxSize), 0, `.*offset 0 is not aligned: .*\(byte 4 of the mapping\).*`},
+		{b.Slice(8, 20), 0, `.*offset 0: a 12-byte buffer has no room for a 16-byte mutex`},
 	} {
 		_, err := ipcbuf.NewMutex(tc.b, tc.off)
 		qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid, qt.Commentf("offset %d", tc.off))

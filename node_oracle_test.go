@@ -323,6 +323,9 @@ func TestNodeDifferential(t *testing.T) {
 		if err != nil {
 			t.Fatalf("IPCBUF_NODE_CASES: %v", err)
 		}
+		if n < 1 {
+			t.Fatalf("IPCBUF_NODE_CASES=%d: compares nothing; give at least 1", n)
+		}
 		total = n
 	}
 	seed := time.Now().UnixNano()
@@ -348,7 +351,7 @@ func TestNodeDifferential(t *testing.T) {
 	}
 	slices.Sort(names)
 	if len(names) == 0 {
-		t.Fatal("no generators registered")
+		t.Fatalf("no generator's name matches IPCBUF_NODE_ONLY=%q (of %d registered)", only, len(nodeGens))
 	}
 	oracle := startNodeOracle(t)
 	arenas := openArenas(t)

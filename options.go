@@ -16,7 +16,9 @@ type options struct {
 	exclusive bool
 	openOnly  bool
 	readOnly  bool
+	noFollow  bool
 	mode      fs.FileMode
+	semUndo   bool // SemUndo: System V semaphores only
 }
 
 // Exclusive makes opening fail with an error matching fs.ErrExist if the
@@ -32,6 +34,18 @@ func OpenOnly() Option { return func(o *options) { o.openOnly = true } }
 // size asked for must not exceed the object's. Methods that write return
 // ErrReadOnly.
 func ReadOnly() Option { return func(o *options) { o.readOnly = true; o.openOnly = true } }
+
+// NoFollow refuses to open a file through a symbolic link: if the last
+// component of the path is a symlink, opening fails with an error matching
+// fs.ErrInvalid (and syscall.ELOOP) instead of following it (O_NOFOLLOW).
+// Without it, OpenFile follows symlinks as os.OpenFile does — including
+// one another user planted in a sticky world-writable directory such as
+// /tmp, unless the kernel's fs.protected_symlinks stops it; Exclusive
+// refuses every existing name, symlinks included. Directories earlier in
+// the path are still followed. POSIX shared memory names are never
+// followed (glibc's shm_open passes O_NOFOLLOW), and System V keys are not
+// paths: for those, NoFollow changes nothing.
+func NoFollow() Option { return func(o *options) { o.noFollow = true } }
 
 // Mode sets the permission bits of an object that opening creates. The
 // object gets exactly these bits, whatever the process's umask. The default
@@ -79,7 +93,8 @@ const maxOpenTries = 8
 // Size 0 only ever attaches to an existing object.
 func (o options) mayCreate(size int) bool { return !o.openOnly && size > 0 }
 
-// createOrOpen is how every named kind opens: create exclusively when the
+// createOrOpen is how System V segments open (POSIX objects and files have
+// their own, in openFD): create exclusively when the
 // options allow, so we know whether the object is ours; if it exists (and
 // Exclusive is not set), open it; if it vanished between the two calls, try
 // again. create fails with EEXIST when the object exists, open with ENOENT
@@ -108,3 +123,13 @@ func createOrOpen[H any](o options, size int, what string, create, open func() (
 		return h, false, err
 	}
 }
+
+// SemUndo makes a System V semaphore (OpenSemaphore with a key) use
+// SEM_UNDO for this process's Post, Wait and TryWait: when the process
+// exits, however it exits, even on SIGKILL, the kernel reverses its net
+// change to the count. A process that took a unit and died before posting
+// it back thereby gives it back, which is what a semaphore used as a lock
+// wants. A process that only posts (a producer) must not use it: its posts
+// would be taken back when it exits. Each process chooses for itself. It
+// is an error for POSIX semaphores, which have nothing like it.
+func SemUndo() Option { return func(o *options) { o.semUndo = true } }

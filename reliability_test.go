@@ -320,7 +320,7 @@ func TestDurabilityUnderSIGKILL(t *testing.T) {
 	if !ipcbuf.KindFile.Supported() {
 		_, err := ipcbuf.OpenFile(filepath.Join(t.TempDir(), "f"), 4096)
 		qt.Assert(t, err, qt.ErrorIs, errors.ErrUnsupported)
-		return
+		requireKind(t, ipcbuf.KindFile)
 	}
 	rounds, maxLines := 20, 100
 	if relSoak() {
@@ -452,7 +452,7 @@ func TestFullTmpfs(t *testing.T) {
 	qt.Assert(t, os.Mkdir(dir, 0o700), qt.IsNil)
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, relTinyTmpfs); err != nil {
 		if errors.Is(err, syscall.EPERM) {
-			t.Skipf("cannot mount a 1 MiB tmpfs to fill (mount: %v): mounting needs root or CAP_SYS_ADMIN, which this process lacks", err)
+			requireOrSkip(t, "cannot mount a 1 MiB tmpfs to fill (mount: %v): mounting needs root or CAP_SYS_ADMIN, which this process lacks", err)
 		}
 		t.Fatalf("mount tmpfs on %s: %v", dir, err)
 	}
@@ -467,7 +467,7 @@ func TestFullTmpfs(t *testing.T) {
 		if !ipcbuf.KindFile.Supported() {
 			_, err := ipcbuf.OpenFile(filepath.Join(dir, "f"), 4096)
 			qt.Assert(t, err, qt.ErrorIs, errors.ErrUnsupported)
-			return
+			requireKind(t, ipcbuf.KindFile)
 		}
 		empty := func() {
 			t.Helper()
@@ -535,9 +535,7 @@ func TestFullTmpfs(t *testing.T) {
 	// allocate it, so a full file system is ENOSPC at open, not SIGBUS at
 	// the first write through Bytes.
 	t.Run("sparse existing", func(t *testing.T) {
-		if !ipcbuf.KindFile.Supported() {
-			return
-		}
+		requireKind(t, ipcbuf.KindFile)
 		sparse := filepath.Join(dir, "sparse")
 		f, err := os.Create(sparse)
 		qt.Assert(t, err, qt.IsNil)
@@ -563,7 +561,7 @@ func TestFullTmpfs(t *testing.T) {
 		if !ipcbuf.KindPOSIX.Supported() {
 			_, err := ipcbuf.OpenShm(name, 4096)
 			qt.Assert(t, err, qt.ErrorIs, errors.ErrUnsupported)
-			return
+			requireKind(t, ipcbuf.KindPOSIX)
 		}
 		// /dev/shm is shared by the whole machine: the child mounts its
 		// tiny tmpfs there in a mount namespace of its own.
@@ -571,10 +569,10 @@ func TestFullTmpfs(t *testing.T) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
 		out, err := cmd.CombinedOutput()
 		if errors.Is(err, syscall.EPERM) {
-			t.Skipf("cannot start a child in a new mount namespace (%v): unshare(CLONE_NEWNS) needs CAP_SYS_ADMIN", err)
+			requireOrSkip(t, "cannot start a child in a new mount namespace (%v): unshare(CLONE_NEWNS) needs CAP_SYS_ADMIN", err)
 		}
 		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) && ee.ExitCode() == 3 {
-			t.Skipf("the child cannot mount a tmpfs on /dev/shm: %s", out)
+			requireOrSkip(t, "the child cannot mount a tmpfs on /dev/shm: %s", out)
 		}
 		qt.Assert(t, err, qt.IsNil, qt.Commentf("child:\n%s", out))
 		t.Logf("child:\n%s", out)
@@ -1354,7 +1352,7 @@ func TestSysVRemovedWhileAttached(t *testing.T) {
 	if !ipcbuf.KindSysV.Supported() {
 		_, err := ipcbuf.OpenSysV(key, 4096)
 		qt.Assert(t, err, qt.ErrorIs, errors.ErrUnsupported)
-		return
+		requireKind(t, ipcbuf.KindSysV)
 	}
 	target := fmt.Sprintf("0x%x", key)
 	b, err := ipcbuf.OpenSysV(key, 8192, ipcbuf.Exclusive())

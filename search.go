@@ -28,7 +28,7 @@ import (
 //     number too: IndexOf('é', …) searches for the byte 0xE9, not for the
 //     character; pass a string for that.
 //
-// Any other type, a nil *Buffer included, is an *Error with Code
+// Any other type, a nil or zero *Buffer included, is an *Error with Code
 // "ERR_INVALID_ARG_TYPE". A string stands for a JS string as described at
 // Encoding: invalid UTF-8 in it is U+FFFD, so in utf8 it searches for EF BF
 // BD.
@@ -80,13 +80,10 @@ func (b *Buffer) Includes(value any, byteOffset int, enc Encoding) (bool, error)
 
 // Equals reports whether b and other hold the same bytes, as Node's
 // buf.equals(other) does. other may be b itself or share its memory. A nil
-// other is an *Error with Code "ERR_INVALID_ARG_TYPE", where Node throws for
-// a value that is not a Uint8Array.
+// or zero other is an *Error with Code "ERR_INVALID_ARG_TYPE", where Node
+// throws for a value that is not a Uint8Array.
 func (b *Buffer) Equals(other *Buffer) (_ bool, err error) {
-	if other == nil {
-		return false, b.compareNilArg("equals", "otherBuffer")
-	}
-	s, o, l, err := acquirePair("equals", b, other, false)
+	s, o, l, err := acquirePair("equals", b, "otherBuffer", other, writeNone)
 	if err != nil {
 		return false, err
 	}
@@ -98,12 +95,9 @@ func (b *Buffer) Equals(other *Buffer) (_ bool, err error) {
 // sorting first, and returns -1, 0 or 1, as Node's buf.compare(target) does.
 // It is the form of CompareRange with every range argument left to Node's
 // default (which Go cannot leave out): CompareRange(target, 0, target.Len(),
-// 0, b.Len()). target may be b itself or share its memory; a nil target is
-// an *Error with Code "ERR_INVALID_ARG_TYPE".
+// 0, b.Len()). target may be b itself or share its memory; a nil or zero
+// target is an *Error with Code "ERR_INVALID_ARG_TYPE".
 func (b *Buffer) Compare(target *Buffer) (int, error) {
-	if target == nil {
-		return 0, b.compareNilArg("compare", "target")
-	}
 	return b.CompareRange(target, 0, target.Len(), 0, b.Len())
 }
 
@@ -120,12 +114,10 @@ func (b *Buffer) Compare(target *Buffer) (int, error) {
 //
 // Go has no undefined: Node's defaults are 0, target.Len(), 0 and b.Len(),
 // and Compare is the call with all four. target may be b itself or share
-// its memory; a nil target is an *Error with Code "ERR_INVALID_ARG_TYPE".
+// its memory; a nil or zero target is an *Error with Code
+// "ERR_INVALID_ARG_TYPE".
 func (b *Buffer) CompareRange(target *Buffer, targetStart, targetEnd, sourceStart, sourceEnd int) (_ int, err error) {
-	if target == nil {
-		return 0, b.compareNilArg("compare", "target")
-	}
-	s, t, l, err := acquirePair("compare", b, target, false)
+	s, t, l, err := acquirePair("compare", b, "target", target, writeNone)
 	if err != nil {
 		return 0, err
 	}
@@ -155,17 +147,17 @@ func (b *Buffer) CompareRange(target *Buffer, targetStart, targetEnd, sourceStar
 
 // Compare compares a with b as Node's Buffer.compare(a, b) does: byte by
 // byte, unsigned, a shorter prefix sorting first. It returns -1, 0 or 1. a
-// and b may be the same buffer or share memory. A nil a or b is an *Error
-// with Code "ERR_INVALID_ARG_TYPE", reported before either buffer is looked
-// at.
+// and b may be the same buffer or share memory. A nil or zero a or b is an
+// *Error with Code "ERR_INVALID_ARG_TYPE", reported before either buffer is
+// looked at.
 func Compare(a, b *Buffer) (_ int, err error) {
-	switch {
-	case a == nil:
-		return 0, compareNilError("buf1")
-	case b == nil:
-		return 0, compareNilError("buf2")
+	if err := bufferArg("buf1", a); err != nil {
+		return 0, err
 	}
-	s, t, l, err := acquirePair("compare", a, b, false)
+	if err := bufferArg("buf2", b); err != nil {
+		return 0, err
+	}
+	s, t, l, err := acquirePair("compare", a, "buf2", b, writeNone)
 	if err != nil {
 		return 0, err
 	}
@@ -181,20 +173,6 @@ func compareRangeError(name string, got int, hi int64) error {
 	return nodeError("ERR_OUT_OF_RANGE", "The value of %q is out of range. It must be >= 0 && <= %d. Received %d", name, hi, got)
 }
 
-// compareNilArg reports a nil *Buffer argument named name, unless b is
-// closed: a closed buffer is reported first, as by every method.
-func (b *Buffer) compareNilArg(op, name string) error {
-	if err := b.lock(op, false); err != nil {
-		return err
-	}
-	b.m.mu.RUnlock()
-	return compareNilError(name)
-}
-
-func compareNilError(name string) error {
-	return nodeError("ERR_INVALID_ARG_TYPE", "The %q argument must be an instance of Buffer. Received nil", name)
-}
-
 // Bounds of the search offset: Node clamps byteOffset to an int32 before
 // anything else.
 const (
@@ -205,10 +183,10 @@ const (
 // search is IndexOf (forward) and LastIndexOf (backward).
 func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forward bool) (_ int, err error) {
 	off := int64(min(max(byteOffset, minSearchOffset), maxSearchOffset))
-	if nb, ok := value.(*Buffer); ok && nb != nil {
+	if nb, ok := value.(*Buffer); ok {
 		var ndl, hay []byte
 		var l lease
-		if ndl, hay, l, err = acquirePair(op, nb, b, false); err != nil {
+		if hay, ndl, l, err = acquirePair(op, b, "value", nb, writeNone); err != nil {
 			return -1, err
 		}
 		defer l.release(&err)
@@ -245,8 +223,6 @@ func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forw
 		what := fmt.Sprintf("type %T", value)
 		if value == nil {
 			what = "nil"
-		} else if _, ok := value.(*Buffer); ok {
-			what = "nil *Buffer"
 		}
 		return -1, nodeError("ERR_INVALID_ARG_TYPE",
 			"The \"value\" argument must be a string, []byte, *Buffer, integer or float64. Received %s", what)

@@ -96,6 +96,52 @@ func FstatSize(fd int) (size, allocated int64, err error) {
 	return int64(s), int64(a), nil
 }
 
+// Stat is what Fstat reports of a descriptor's file.
+type Stat struct {
+	Size      int64  // st_size
+	Allocated int64  // bytes of storage: st_blocks × 512
+	Mode      uint32 // st_mode: the file type (S_IFMT bits) and permissions
+	UID       uint32 // the owner
+	Nlink     uint64 // how many names it has
+	Dev, Ino  uint64 // which file it is
+}
+
+// Regular reports whether the file is a regular file.
+func (s Stat) Regular() bool { return s.Mode&syscall.S_IFMT == syscall.S_IFREG }
+
+// Fstat describes fd's file (fstat(2)).
+func Fstat(fd int) (Stat, error) {
+	var st C.struct_ipcbuf_stat
+	if r, err := C.ipcbuf_fstat(C.int(fd), &st); r != 0 {
+		return Stat{}, err
+	}
+	return Stat{
+		Size:      int64(st.size),
+		Allocated: int64(st.allocated),
+		Mode:      uint32(st.mode),
+		UID:       uint32(st.uid),
+		Nlink:     uint64(st.nlink),
+		Dev:       uint64(st.dev),
+		Ino:       uint64(st.ino),
+	}, nil
+}
+
+// Exists reports whether path names anything, a dangling symlink included
+// (lstat(2)). An error other than ENOENT is returned as it is.
+func Exists(path string) (bool, error) {
+	p, err := cstring(path)
+	if err != nil {
+		return false, err
+	}
+	if r, err := C.ipcbuf_lstat_exists(p); r != 0 {
+		if err == syscall.ENOENT {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
 // Fchmod sets fd's permission bits exactly, whatever the umask was.
 func Fchmod(fd int, mode uint32) error {
 	if r, err := C.ipcbuf_fchmod(C.int(fd), C.unsigned(mode)); r != 0 {
@@ -119,6 +165,26 @@ func Unlink(path string) error {
 		return err
 	}
 	if r, err := C.ipcbuf_unlink(p); r != 0 {
+		return err
+	}
+	return nil
+}
+
+// RenameNoReplace moves oldpath to newpath (renameat2 with
+// RENAME_NOREPLACE). It fails with EEXIST if newpath exists, whatever it
+// is, and never follows a symlink there: this is how a finished object is
+// published under its name in one atomic step. A file system that cannot
+// do it says EINVAL (or ENOSYS on kernels before 3.15).
+func RenameNoReplace(oldpath, newpath string) error {
+	o, err := cstring(oldpath)
+	if err != nil {
+		return err
+	}
+	n, err := cstring(newpath)
+	if err != nil {
+		return err
+	}
+	if r, err := C.ipcbuf_rename_noreplace(o, n); r != 0 {
 		return err
 	}
 	return nil
@@ -162,4 +228,49 @@ func Msync(p unsafe.Pointer, n int) error {
 		return err
 	}
 	return nil
+}
+
+// FileID is the identity of a file or POSIX object (statx): the device and
+// inode, and the birth time where the file system records one. An inode
+// number can be given to a new file once the old one is gone; the birth
+// time then differs, unless both were made within one tick of the file
+// system's clock.
+type FileID struct {
+	Dev, Ino uint64
+	Btime    int64 // nanoseconds since 1970; 0 if HasBtime is false
+	HasBtime bool
+	Mode     uint32 // st_mode: the file type and permission bits
+}
+
+// FstatID returns the identity of the file open at fd.
+func FstatID(fd int) (FileID, error) {
+	var id C.struct_ipcbuf_file_id
+	if r, err := C.ipcbuf_fstatx_id(C.int(fd), &id); r != 0 {
+		return FileID{}, err
+	}
+	return fileID(&id), nil
+}
+
+// LstatID returns the identity of what path names, not following a
+// symbolic link at its end.
+func LstatID(path string) (FileID, error) {
+	p, err := cstring(path)
+	if err != nil {
+		return FileID{}, err
+	}
+	var id C.struct_ipcbuf_file_id
+	if r, err := C.ipcbuf_lstatx_id(p, &id); r != 0 {
+		return FileID{}, err
+	}
+	return fileID(&id), nil
+}
+
+func fileID(id *C.struct_ipcbuf_file_id) FileID {
+	return FileID{
+		Dev:      uint64(id.dev_major)<<32 | uint64(id.dev_minor),
+		Ino:      uint64(id.ino),
+		Btime:    int64(id.btime_sec)*1e9 + int64(id.btime_nsec),
+		HasBtime: id.has_btime != 0,
+		Mode:     uint32(id.mode),
+	}
 }

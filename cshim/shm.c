@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,6 +57,29 @@ int ipcbuf_fstat_size(int fd, off_t *size, off_t *allocated)
 	return 0;
 }
 
+int ipcbuf_fstat(int fd, struct ipcbuf_stat *out)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	out->size = st.st_size;
+	out->allocated = (off_t)st.st_blocks * 512;
+	out->mode = (unsigned)st.st_mode;
+	out->uid = (unsigned)st.st_uid;
+	out->nlink = (unsigned long)st.st_nlink;
+	out->dev = (unsigned long long)st.st_dev;
+	out->ino = (unsigned long long)st.st_ino;
+	return 0;
+}
+
+int ipcbuf_lstat_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st);
+}
+
 int ipcbuf_fchmod(int fd, unsigned mode)
 {
 	return fchmod(fd, (mode_t)mode);
@@ -69,6 +93,11 @@ int ipcbuf_fsync(int fd)
 int ipcbuf_unlink(const char *path)
 {
 	return unlink(path);
+}
+
+int ipcbuf_rename_noreplace(const char *oldpath, const char *newpath)
+{
+	return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, RENAME_NOREPLACE);
 }
 
 void *ipcbuf_mmap(size_t len, int writable, int fd)
@@ -141,5 +170,55 @@ int ipcbuf_shm_size(int id, size_t *size)
 int ipcbuf_shm_rmid(int id)
 {
 	return shmctl(id, IPC_RMID, NULL);
+}
+#endif
+
+/* file_id copies what identifies a file out of a statx result. */
+static void file_id(const struct statx *stx, struct ipcbuf_file_id *id)
+{
+	id->dev_major = stx->stx_dev_major;
+	id->dev_minor = stx->stx_dev_minor;
+	id->ino = stx->stx_ino;
+	id->mode = stx->stx_mode;
+	id->has_btime = (stx->stx_mask & STATX_BTIME) != 0;
+	id->btime_sec = id->has_btime ? stx->stx_btime.tv_sec : 0;
+	id->btime_nsec = id->has_btime ? stx->stx_btime.tv_nsec : 0;
+}
+
+#define IPCBUF_STATX_MASK (STATX_TYPE | STATX_MODE | STATX_INO | STATX_BTIME)
+
+int ipcbuf_fstatx_id(int fd, struct ipcbuf_file_id *id)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH, IPCBUF_STATX_MASK, &stx) != 0)
+		return -1;
+	file_id(&stx, id);
+	return 0;
+}
+
+int ipcbuf_lstatx_id(const char *path, struct ipcbuf_file_id *id)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, IPCBUF_STATX_MASK, &stx) != 0)
+		return -1;
+	file_id(&stx, id);
+	return 0;
+}
+
+#ifdef IPCBUF_SYSV
+int ipcbuf_shm_ident(int id, struct ipcbuf_shm_ident *out)
+{
+	struct shmid_ds ds;
+
+	if (shmctl(id, IPC_STAT, &ds) != 0)
+		return -1;
+	out->key = ds.shm_perm.__key;
+	out->cuid = ds.shm_perm.cuid;
+	out->cpid = ds.shm_cpid;
+	out->ctime = ds.shm_ctime;
+	out->size = ds.shm_segsz;
+	return 0;
 }
 #endif

@@ -63,3 +63,24 @@ func ShmRmid(id int) error {
 	}
 	return nil
 }
+
+// ShmIdent is what IPC_STAT tells of a segment that a later segment given
+// the same identifier would most likely not share: its key, its creator's
+// user and process, the time it was created (or last changed by
+// IPC_SET), in seconds, and its size.
+type ShmIdent struct {
+	Key   int32
+	CUID  uint32
+	CPID  int32
+	Ctime int64
+	Size  int
+}
+
+// ShmStatIdent returns segment id's identity and size, from IPC_STAT.
+func ShmStatIdent(id int) (ShmIdent, error) {
+	var st C.struct_ipcbuf_shm_ident
+	if r, err := C.ipcbuf_shm_ident(C.int(id), &st); r != 0 {
+		return ShmIdent{}, err
+	}
+	return ShmIdent{Key: int32(st.key), CUID: uint32(st.cuid), CPID: int32(st.cpid), Ctime: int64(st.ctime), Size: int(st.size)}, nil
+}

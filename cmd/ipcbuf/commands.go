@@ -67,10 +67,13 @@ func runPut(args []string, stdout, stderr io.Writer) int {
 	if st := checkTarget(stderr, "put", target); st >= 0 {
 		return st
 	}
+	// Everything that can be checked without the object is checked before
+	// it is opened, and so before it is created: a put that fails leaves
+	// nothing behind.
 	if *size < 0 {
 		return usageError(stderr, "put", fmt.Sprintf("--size %d is negative", *size))
 	}
-	b, err := openForPut(target, *size)
+	b, created, err := openForPut(target, *size, *offset)
 	if err != nil {
 		if *size == 0 && errors.Is(err, fs.ErrNotExist) {
 			return failure(stderr, fmt.Errorf("%s (give --size N to create it)", message(err)))
@@ -79,6 +82,11 @@ func runPut(args []string, stdout, stderr io.Writer) int {
 	}
 	n, err := b.Write(s, *offset, enc.enc)
 	if err != nil {
+		// Not expected once the checks above passed, but a put that
+		// fails must not leave behind an object it made.
+		if created {
+			_ = b.Remove()
+		}
 		_ = b.Close()
 		return failure(stderr, fmt.Errorf("write %s: %s", target, message(err)))
 	}
@@ -91,10 +99,13 @@ func runPut(args []string, stdout, stderr io.Writer) int {
 }
 
 // openForPut opens target at its own size, first creating it with size
-// bytes if it is missing and size > 0. Unlike Open(target, size), it never
-// grows an existing object nor maps only part of it, so --size means only
-// "the size to create with".
-func openForPut(target string, size int) (*ipcbuf.Buffer, error) {
+// bytes if it is missing and size > 0, and says whether it created it.
+// Unlike Open(target, size), it never grows an existing object nor maps
+// only part of it, so --size means only "the size to create with". An
+// offset outside the size to create with is refused before anything is
+// created, with the error the write there would give (an existing object's
+// size is known only once it is open, and opening creates nothing).
+func openForPut(target string, size, offset int) (*ipcbuf.Buffer, bool, error) {
 	var notExist error
 	// Between the two opens another process may create or remove the
 	// object, so try again a few times; not forever, because a dangling
@@ -103,15 +114,18 @@ func openForPut(target string, size int) (*ipcbuf.Buffer, error) {
 	for range 3 {
 		b, err := ipcbuf.Open(target, 0, ipcbuf.OpenOnly())
 		if err == nil || size == 0 || !errors.Is(err, fs.ErrNotExist) {
-			return b, err
+			return b, false, err
+		}
+		if offset < 0 || offset > size {
+			return nil, false, fmt.Errorf(`write %s: The value of "offset" is out of range. It must be >= 0 && <= %d. Received %d (nothing created)`, target, size, offset)
 		}
 		notExist = err
 		b, err = ipcbuf.Open(target, size, ipcbuf.Exclusive())
 		if !errors.Is(err, fs.ErrExist) {
-			return b, err
+			return b, err == nil, err
 		}
 	}
-	return nil, notExist
+	return nil, false, notExist
 }
 
 func runGet(args []string, stdout, stderr io.Writer) int {

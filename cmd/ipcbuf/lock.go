@@ -83,7 +83,7 @@ func runLock(args []string, stdout, stderr io.Writer) int {
 	}
 
 	// Like flock(1), a missing target is created: with just the mutex.
-	b, err := openForPut(target, ipcbuf.MutexSize)
+	b, _, err := openForPut(target, ipcbuf.MutexSize, 0)
 	if err != nil {
 		return failure(stderr, err)
 	}

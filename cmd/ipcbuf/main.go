@@ -30,7 +30,10 @@ commands:
   get [--start N] [--end N] [--enc E] TARGET
            print TARGET's bytes from start to end, decoded (Node's buf.toString)
   rm TARGET
-           remove TARGET
+           remove TARGET: a shared memory object or a regular file, never a
+           directory, FIFO, socket, device or symbolic link
+  sem create|post|wait|get|rm [flags] TARGET
+           named semaphores: run "ipcbuf sem help"
   lock [--timeout D] TARGET -- COMMAND [ARG...]
            run COMMAND holding the mutex at the start of TARGET (created
            with 16 bytes if missing); exit with COMMAND's status
@@ -62,6 +65,7 @@ func init() {
 		"put":  {"put [--size N] [--offset N] [--enc E] TARGET STRING", runPut},
 		"get":  {"get [--start N] [--end N] [--enc E] TARGET", runGet},
 		"rm":   {"rm TARGET", runRm},
+		"sem":  {"sem create|post|wait|get|rm [flags] TARGET", runSem},
 		"lock": {lockSynopsis, runLock},
 		"help": {"help [command]", runHelp},
 	}

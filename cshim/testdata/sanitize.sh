@@ -117,11 +117,13 @@ objects() {
 }
 
 # sweep_pid PID: removes and lists what the C driver with that pid left:
-# $TMPDIR/ipcbuf-check-PID-*, /dev/shm/ipcbuf-check-PID-* and segments it
-# created. Returns 1 if there was anything.
+# $TMPDIR/ipcbuf-check-PID-*, /dev/shm/ipcbuf-check-PID-* (and sem.* for
+# named semaphores) and segments it created. Its System V semaphore sets,
+# which /proc/sysvipc/sem lists without a creator pid, it removes itself,
+# even when it dies on a signal or a sanitizer report. Returns 1 if there was anything.
 sweep_pid() {
 	_left=
-	for _f in "${TMPDIR:-/tmp}/ipcbuf-check-$1-"* "/dev/shm/ipcbuf-check-$1-"*; do
+	for _f in "${TMPDIR:-/tmp}/ipcbuf-check-$1-"* "/dev/shm/ipcbuf-check-$1-"* "/dev/shm/sem.ipcbuf-check-$1-"*; do
 		[ -e "$_f" ] || continue
 		_left="$_left $_f"
 		rm -rf "$_f"
@@ -346,8 +348,9 @@ left=
 while read -r kind a b c; do
 	case $kind in
 	shm)
-		case $a in ipcbuf-*) ;; *) continue ;; esac
-		pid=$(printf '%s\n' "$a" | sed -n 's/^ipcbuf-[a-z]*-\([0-9][0-9]*\).*/\1/p')
+		# Named semaphores are files too, sem.NAME.
+		case $a in ipcbuf-* | sem.ipcbuf-*) ;; *) continue ;; esac
+		pid=$(printf '%s\n' "$a" | sed -n 's/^\(sem\.\)\{0,1\}ipcbuf-[a-z]*-\([0-9][0-9]*\).*/\2/p')
 		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then continue; fi
 		left="$left /dev/shm/$a"
 		rm -f "/dev/shm/$a"

@@ -2,7 +2,7 @@
  * shm_check.c: a stand-alone test of the C shim, built by sanitize.sh under
  * AddressSanitizer + UndefinedBehaviorSanitizer and again for valgrind.
  *
- * It includes ../shm.c itself, with both backends in, and calls every shim
+ * It includes ../shm.c and ../sem.c itself, with both backends in, and calls every shim
  * function on its success and failure paths, checking results and errno.
  * Every check that fails prints a line starting with "FAIL"; with -v the
  * ones that pass are printed too. The last line is "N passed, N failed" and
@@ -10,9 +10,10 @@
  * leaks a block, which LeakSanitizer and valgrind must report.
  *
  * Everything it creates is named after its pid: the directory
- * $TMPDIR/ipcbuf-check-<pid>-XXXXXX, the POSIX objects
- * /ipcbuf-check-<pid>-<n> and System V segments (whose creator pid ipcs -p
- * shows). It removes them at the end, and also when it dies on a signal or a
+ * $TMPDIR/ipcbuf-check-<pid>-XXXXXX, the POSIX objects and named
+ * semaphores /ipcbuf-check-<pid>-<n> (a semaphore's file is
+ * /dev/shm/sem.ipcbuf-check-<pid>-<n>), System V segments (whose creator
+ * pid ipcs -p shows) and semaphore sets. It removes them at the end, and also when it dies on a signal or a
  * sanitizer report; sanitize.sh checks afterwards that nothing is left.
  */
 #ifndef IPCBUF_POSIX
@@ -22,6 +23,7 @@
 #define IPCBUF_SYSV 1
 #endif
 #include "../shm.c"
+#include "../sem.c"
 
 #include <dirent.h>
 #include <limits.h>
@@ -68,6 +70,10 @@ static const char *errname(int e)
 	switch (e) {
 	case 0: return "0";
 	case EACCES: return "EACCES";
+	case EAGAIN: return "EAGAIN";
+	case EOVERFLOW: return "EOVERFLOW";
+	case ERANGE: return "ERANGE";
+	case ETIMEDOUT: return "ETIMEDOUT";
 	case EBADF: return "EBADF";
 	case EEXIST: return "EEXIST";
 	case EFBIG: return "EFBIG";
@@ -115,7 +121,9 @@ static char tmpdir[PATH_MAX];
 static char files[MAXRES][FILEMAX];
 static char shmnames[MAXRES][NAME_MAX];
 static int shmids[MAXRES];
-static int nfiles, nshm, nids;
+static char semnames[MAXRES][NAME_MAX];
+static int semids[MAXRES];
+static int nfiles, nshm, nids, nsemnames, nsemids;
 
 static void track_file(const char *path)
 {
@@ -133,6 +141,27 @@ static void track_id(int id)
 {
 	if (id >= 0 && nids < MAXRES)
 		shmids[nids++] = id;
+}
+
+static void track_sem(const char *name)
+{
+	if (nsemnames < MAXRES)
+		snprintf(semnames[nsemnames++], NAME_MAX, "%s", name);
+}
+
+static void track_semid(int id)
+{
+	if (id >= 0 && nsemids < MAXRES)
+		semids[nsemids++] = id;
+}
+
+static void forget_semid(int id)
+{
+	int i;
+
+	for (i = 0; i < nsemids; i++)
+		if (semids[i] == id)
+			semids[i] = -1;
 }
 
 /* Called once id is removed: its number may be reused for another segment. */
@@ -158,6 +187,11 @@ static void remove_all(void)
 	for (i = 0; i < nids; i++)
 		if (shmids[i] >= 0)
 			shmctl(shmids[i], IPC_RMID, NULL);
+	for (i = 0; i < nsemnames; i++)
+		sem_unlink(semnames[i]);
+	for (i = 0; i < nsemids; i++)
+		if (semids[i] >= 0)
+			semctl(semids[i], 0, IPC_RMID);
 	if (tmpdir[0])
 		rmdir(tmpdir);
 	errno = saved;
@@ -317,6 +351,102 @@ static void check_mapping(int fd, size_t n, const char *what)
 
 /* ---- the tests ---- */
 
+static void check_fstat(int fd, const char *path)
+{
+	struct ipcbuf_stat st, untouched;
+	struct stat want;
+	int dir;
+
+	memset(&st, 0, sizeof st);
+	OK(ipcbuf_fstat(fd, &st));
+	if (stat(path, &want) != 0) {
+		check(0, "stat(%s): %s", path, strerror(errno));
+		return;
+	}
+	check(S_ISREG(st.mode) && (st.mode & 07777) == (want.st_mode & 07777),
+	      "ipcbuf_fstat: a regular file, mode %04o (got %o)",
+	      (unsigned)(want.st_mode & 07777), st.mode);
+	check(st.size == want.st_size && st.allocated == (off_t)want.st_blocks * 512,
+	      "ipcbuf_fstat: size %lld and storage %lld as stat says (got %lld, %lld)",
+	      (long long)want.st_size, (long long)want.st_blocks * 512,
+	      (long long)st.size, (long long)st.allocated);
+	check(st.uid == (unsigned)geteuid() && st.nlink == 1 &&
+	      st.dev == (unsigned long long)want.st_dev &&
+	      st.ino == (unsigned long long)want.st_ino,
+	      "ipcbuf_fstat: owner, one link, device and inode as stat says");
+	dir = ipcbuf_open(tmpdir, O_RDONLY | O_DIRECTORY, 0);
+	if (dir >= 0) {
+		OK(ipcbuf_fstat(dir, &st));
+		check(S_ISDIR(st.mode), "ipcbuf_fstat of a directory says "
+		      "S_ISDIR (mode %o)", st.mode);
+		OK(ipcbuf_close(dir));
+	}
+	memset(&untouched, 0x5a, sizeof untouched);
+	st = untouched;
+	FAILS(ipcbuf_fstat(-1, &st), EBADF);
+	check(memcmp(&st, &untouched, sizeof st) == 0,
+	      "failed ipcbuf_fstat leaves its result alone");
+}
+
+static void check_rename(const char *path)
+{
+	char from[FILEMAX], to[FILEMAX];
+	struct stat st;
+	int fd;
+
+	snprintf(from, sizeof from, "%s/rename-from", tmpdir);
+	snprintf(to, sizeof to, "%s/rename-to", tmpdir);
+	fd = ipcbuf_open(from, O_RDWR | O_CREAT | O_EXCL, 0600);
+	check(fd >= 0, "ipcbuf_open(%s) = %d", from, fd);
+	if (fd < 0)
+		return;
+	track_file(from);
+	track_file(to);
+	OK(ipcbuf_close(fd));
+	FAILS(ipcbuf_rename_noreplace(from, path), EEXIST);
+	check(stat(from, &st) == 0, "a refused rename leaves the source");
+	OK(ipcbuf_rename_noreplace(from, to));
+	check(stat(from, &st) != 0 && errno == ENOENT && stat(to, &st) == 0,
+	      "after ipcbuf_rename_noreplace the file has only its new name");
+	FAILS(ipcbuf_rename_noreplace(from, to), ENOENT);
+
+	/* lstat_exists: a name, a missing one, a dangling symlink. */
+	OK(ipcbuf_lstat_exists(to));
+	FAILS(ipcbuf_lstat_exists(from), ENOENT);
+	if (symlink("nowhere", from) == 0) {
+		OK(ipcbuf_lstat_exists(from));
+		OK(ipcbuf_unlink(from));
+	} else {
+		check(0, "symlink(%s): %s", from, strerror(errno));
+	}
+	OK(ipcbuf_unlink(to));
+}
+
+static void check_fifo(void)
+{
+	char fifo[FILEMAX];
+	struct ipcbuf_stat st;
+	int fd;
+
+	snprintf(fifo, sizeof fifo, "%s/fifo", tmpdir);
+	if (mkfifo(fifo, 0600) != 0) {
+		check(0, "mkfifo(%s): %s", fifo, strerror(errno));
+		return;
+	}
+	track_file(fifo);
+	/* Without O_NONBLOCK this open would wait for a writer forever. */
+	fd = ipcbuf_open(fifo, O_RDONLY | O_NONBLOCK, 0);
+	check(fd >= 0, "ipcbuf_open(FIFO, O_RDONLY|O_NONBLOCK) = %d (%s)", fd,
+	      fd >= 0 ? "ok" : errname(errno));
+	if (fd >= 0) {
+		OK(ipcbuf_fstat(fd, &st));
+		check(S_ISFIFO(st.mode), "ipcbuf_fstat of a FIFO says S_ISFIFO "
+		      "(mode %o)", st.mode);
+		OK(ipcbuf_close(fd));
+	}
+	OK(ipcbuf_unlink(fifo));
+}
+
 static void test_files(void)
 {
 	char path[FILEMAX], missing[FILEMAX];
@@ -438,11 +568,51 @@ static void test_files(void)
 		OK(ipcbuf_close(rd));
 	}
 
+	/* fstat: the type, owner, links and identity of the file. */
+	check_fstat(fd, path);
+
+	/* rename_noreplace: moves a file in one step, never over another. */
+	check_rename(path);
+
+	/* A FIFO opened with O_NONBLOCK returns at once; fstat names it. */
+	check_fifo();
+
 	/* close: twice is EBADF, as is -1. */
 	fd2 = fd;
 	OK(ipcbuf_close(fd));
 	FAILS(ipcbuf_close(fd2), EBADF);
 	FAILS(ipcbuf_close(-1), EBADF);
+
+	/* The identity by descriptor and by name agree, and tell the file from
+	 * its directory; a symbolic link is itself, not its target. */
+	{
+		struct ipcbuf_file_id byfd, byname, ofdir;
+		char link[FILEMAX];
+		int id_fd = ipcbuf_open(path, O_RDONLY, 0);
+
+		check(id_fd >= 0, "ipcbuf_open(O_RDONLY) for identity = %d", id_fd);
+		OK(ipcbuf_fstatx_id(id_fd, &byfd));
+		OK(ipcbuf_close(id_fd));
+		OK(ipcbuf_lstatx_id(path, &byname));
+		check(byfd.dev_major == byname.dev_major && byfd.dev_minor == byname.dev_minor &&
+		      byfd.ino == byname.ino && byfd.btime_sec == byname.btime_sec &&
+		      byfd.btime_nsec == byname.btime_nsec && byfd.has_btime == byname.has_btime,
+		      "ipcbuf_fstatx_id and ipcbuf_lstatx_id agree");
+		check(S_ISREG(byname.mode), "ipcbuf_lstatx_id: a regular file (mode %o)", byname.mode);
+		OK(ipcbuf_lstatx_id(tmpdir, &ofdir));
+		check(S_ISDIR(ofdir.mode) && ofdir.ino != byname.ino,
+		      "ipcbuf_lstatx_id: the directory is another inode");
+		snprintf(link, sizeof link, "%s/link", tmpdir);
+		if (symlink(path, link) == 0) {
+			track_file(link);
+			OK(ipcbuf_lstatx_id(link, &ofdir));
+			check(S_ISLNK(ofdir.mode), "ipcbuf_lstatx_id does not follow a link");
+			OK(ipcbuf_unlink(link));
+		}
+		FAILS(ipcbuf_fstatx_id(-1, &byfd), EBADF);
+		snprintf(link, sizeof link, "%s/missing", tmpdir);
+		FAILS(ipcbuf_lstatx_id(link, &byfd), ENOENT);
+	}
 
 	/* unlink, then again. */
 	OK(ipcbuf_unlink(path));
@@ -595,6 +765,15 @@ static void test_sysv(void)
 	      id2, id);
 	OK(ipcbuf_shm_size(id, &size));
 	check(size == 4096, "keyed segment's size is 4096 (got %zu)", size);
+	{
+		struct ipcbuf_shm_ident ident;
+
+		OK(ipcbuf_shm_ident(id, &ident));
+		check(ident.key == key && ident.cpid == getpid() && ident.cuid == getuid() &&
+		      ident.size == 4096 && ident.ctime > 0,
+		      "ipcbuf_shm_ident: key, creator, size and ctime of the segment");
+		FAILS(ipcbuf_shm_ident(-1, &ident), EINVAL);
+	}
 	FAILS(ipcbuf_shmget(key, 8192, 0), EINVAL);
 	if (OK(ipcbuf_shm_rmid(id)) == 0)
 		forget_id(id);
@@ -614,6 +793,154 @@ static void test_sysv(void)
 	check(size == 12345, "failed ipcbuf_shm_size leaves *size alone");
 	FAILS(ipcbuf_shm_rmid(-1), EINVAL);
 	FAILS_NULL(ipcbuf_shmat(-1, 0), EINVAL);
+}
+
+/* CLOCK_MONOTONIC now, in ns, through the shim. */
+static long long mono_now(void)
+{
+	long long ns = -1;
+
+	OK(ipcbuf_clock_monotonic(&ns));
+	return ns;
+}
+
+static void test_posix_sem(void)
+{
+	char name[NAME_MAX], name2[NAME_MAX], missing[NAME_MAX], dev[NAME_MAX + 16];
+	struct stat st;
+	sem_t *s, *s2;
+	int v = -1;
+	long long t0, t1;
+
+	snprintf(name, sizeof name, "/ipcbuf-check-%ld-sem1", (long)getpid());
+	snprintf(name2, sizeof name2, "/ipcbuf-check-%ld-sem2", (long)getpid());
+	snprintf(missing, sizeof missing, "/ipcbuf-check-%ld-sem3", (long)getpid());
+	snprintf(dev, sizeof dev, "/dev/shm/sem.%s", name + 1);
+
+	t0 = mono_now();
+	t1 = mono_now();
+	check(t0 > 0 && t1 >= t0, "ipcbuf_clock_monotonic goes forward (%lld, %lld)", t0, t1);
+
+	s = ipcbuf_sem_open(name, O_CREAT | O_EXCL, 0666, 2);
+	check(s != NULL, "ipcbuf_sem_open(O_CREAT|O_EXCL, 2) (%s)", s ? "ok" : errname(errno));
+	if (s == NULL)
+		return;
+	track_sem(name);
+	check(stat(dev, &st) == 0 && (st.st_mode & 0777) == 0644,
+	      "%s exists with mode 0666 less umask 022 (got %04o)", dev, (unsigned)(st.st_mode & 0777));
+	FAILS_NULL(ipcbuf_sem_open(name, O_CREAT | O_EXCL, 0600, 0), EEXIST);
+	FAILS_NULL(ipcbuf_sem_open(missing, 0, 0, 0), ENOENT);
+	FAILS_NULL(ipcbuf_sem_open("/ipcbuf/check", O_CREAT, 0600, 0), EINVAL);
+	FAILS_NULL(ipcbuf_sem_open(name2, O_CREAT | O_EXCL, 0600, (unsigned)SEM_VALUE_MAX + 1u), EINVAL);
+
+	OK(ipcbuf_sem_getvalue(s, &v));
+	check(v == 2, "new semaphore's value is 2 (got %d)", v);
+	OK(ipcbuf_sem_trywait(s));
+	OK(ipcbuf_sem_trywait(s));
+	FAILS(ipcbuf_sem_trywait(s), EAGAIN);
+	OK(ipcbuf_sem_post(s));
+	OK(ipcbuf_sem_clockwait(s, mono_now() + 1000000000LL));
+	t0 = mono_now();
+	FAILS(ipcbuf_sem_clockwait(s, t0 + 20000000LL), ETIMEDOUT);
+	t1 = mono_now();
+	check(t1 - t0 >= 20000000LL, "clockwait waited its 20ms (%lld ns)", t1 - t0);
+	FAILS(ipcbuf_sem_clockwait(s, t0 - 1), ETIMEDOUT);
+	FAILS(ipcbuf_sem_clockwait(s, -1), EINVAL);
+
+	/* A second handle on the name is the same semaphore. */
+	s2 = ipcbuf_sem_open(name, 0, 0, 0);
+	check(s2 != NULL, "ipcbuf_sem_open(existing) (%s)", s2 ? "ok" : errname(errno));
+	if (s2 != NULL) {
+		OK(ipcbuf_sem_post(s2));
+		OK(ipcbuf_sem_getvalue(s, &v));
+		check(v == 1, "a post through the second handle shows in the first (%d)", v);
+		OK(ipcbuf_sem_close(s2));
+	}
+	OK(ipcbuf_sem_close(s));
+	OK(ipcbuf_sem_unlink(name));
+	check(stat(dev, &st) != 0 && errno == ENOENT, "%s is gone", dev);
+	FAILS(ipcbuf_sem_unlink(name), ENOENT);
+	FAILS_NULL(ipcbuf_sem_open(name, 0, 0, 0), ENOENT);
+
+	/* The largest value: one more post overflows. */
+	s = ipcbuf_sem_open(name2, O_CREAT | O_EXCL, 0600, SEM_VALUE_MAX);
+	check(s != NULL, "ipcbuf_sem_open(SEM_VALUE_MAX) (%s)", s ? "ok" : errname(errno));
+	if (s == NULL)
+		return;
+	track_sem(name2);
+	FAILS(ipcbuf_sem_post(s), EOVERFLOW);
+	OK(ipcbuf_sem_getvalue(s, &v));
+	check(v == SEM_VALUE_MAX, "value stays SEM_VALUE_MAX (got %d)", v);
+	OK(ipcbuf_sem_close(s));
+	OK(ipcbuf_sem_unlink(name2));
+}
+
+static void test_sysv_sem(void)
+{
+	struct ipcbuf_sem_info info;
+	int id, id2, key = 0, i;
+
+	id = ipcbuf_semget(IPC_PRIVATE, 1, IPC_CREAT | 0640);
+	check(id >= 0, "ipcbuf_semget(IPC_PRIVATE, 1) = %d (%s)", id, id >= 0 ? "ok" : errname(errno));
+	if (id < 0)
+		return;
+	track_semid(id);
+	memset(&info, 0xff, sizeof info);
+	OK(ipcbuf_sem_stat(id, &info));
+	check(info.nsems == 1 && info.mode == 0640 && info.otime == 0,
+	      "new set: 1 semaphore, mode 0640, no semop yet (got %lu, %04o, %lld)",
+	      info.nsems, info.mode, info.otime);
+	check(ipcbuf_sem_getpid(id) == 0, "no one touched the new set (GETPID %d)", ipcbuf_sem_getpid(id));
+	check(ipcbuf_sem_getval(id) == 0, "new set's value is 0");
+
+	OK(ipcbuf_semop(id, 3, 0));
+	check(ipcbuf_sem_getval(id) == 3, "value after +3 is 3 (got %d)", ipcbuf_sem_getval(id));
+	OK(ipcbuf_sem_stat(id, &info));
+	check(info.otime != 0, "a semop sets sem_otime (%lld)", info.otime);
+	check(ipcbuf_sem_getpid(id) == getpid(), "GETPID is this process after a semop");
+	for (i = 0; i < 3; i++)
+		OK(ipcbuf_semop(id, -1, IPC_NOWAIT));
+	FAILS(ipcbuf_semop(id, -1, IPC_NOWAIT), EAGAIN);
+	FAILS(ipcbuf_semtimedop(id, -1, 0, 10000000LL), EAGAIN);
+	FAILS(ipcbuf_semtimedop(id, -1, 0, -1), EINVAL);
+	check(ipcbuf_sem_getncnt(id) == 0, "no waiters (GETNCNT %d)", ipcbuf_sem_getncnt(id));
+	OK(ipcbuf_semop(id, 0, IPC_NOWAIT)); /* wait-for-zero on 0 */
+	OK(ipcbuf_semop(id, 32767, 0));
+	FAILS(ipcbuf_semop(id, 1, 0), ERANGE);
+	check(ipcbuf_sem_getval(id) == 32767, "value stays SEMVMX");
+	OK(ipcbuf_semtimedop(id, -1, SEM_UNDO, 1000000000LL));
+	if (OK(ipcbuf_sem_rmid(id)) == 0)
+		forget_semid(id);
+	FAILS(ipcbuf_sem_rmid(id), EINVAL);
+	FAILS(ipcbuf_sem_getval(id), EINVAL);
+	FAILS(ipcbuf_sem_getpid(id), EINVAL);
+	FAILS(ipcbuf_sem_getncnt(id), EINVAL);
+	FAILS(ipcbuf_sem_stat(id, &info), EINVAL);
+	FAILS(ipcbuf_semop(id, 1, 0), EINVAL);
+
+	/* A keyed set: IPC_EXCL collides, the key finds it, IPC_STAT shows
+	 * the key, and after IPC_RMID the key finds nothing. */
+	id = -1;
+	for (i = 0; i < 64 && id < 0; i++) {
+		key = (int)(0x69730000u | (((unsigned)getpid() * 64u + (unsigned)i) & 0xffffu));
+		id = ipcbuf_semget(key, 1, IPC_CREAT | IPC_EXCL | 0600);
+		if (id < 0 && errno != EEXIST)
+			break;
+	}
+	check(id >= 0, "ipcbuf_semget(0x%08x, IPC_CREAT|IPC_EXCL) = %d (%s)",
+	      (unsigned)key, id, id >= 0 ? "ok" : errname(errno));
+	if (id < 0)
+		return;
+	track_semid(id);
+	FAILS(ipcbuf_semget(key, 1, IPC_CREAT | IPC_EXCL | 0600), EEXIST);
+	id2 = ipcbuf_semget(key, 0, 0);
+	check(id2 == id, "ipcbuf_semget(key, 0, 0) finds the set (%d, want %d)", id2, id);
+	OK(ipcbuf_sem_stat(id, &info));
+	check(info.key == key, "IPC_STAT's key is 0x%08x (got 0x%08x)", (unsigned)key, (unsigned)info.key);
+	if (OK(ipcbuf_sem_rmid(id)) == 0)
+		forget_semid(id);
+	FAILS(ipcbuf_semget(key, 0, 0), ENOENT);
+	FAILS(ipcbuf_semget(IPC_PRIVATE, 0, IPC_CREAT | 0600), EINVAL);
 }
 
 /* A block nothing points to once this returns: a definite leak. */
@@ -644,6 +971,8 @@ int main(int argc, char **argv)
 	test_files();
 	test_posix();
 	test_sysv();
+	test_posix_sem();
+	test_sysv_sem();
 
 	check(count_fds() == fds, "no descriptor left open (%d at start, %d "
 	      "at the end)", fds, count_fds());
