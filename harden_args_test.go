@@ -6,6 +6,7 @@ package ipcbuf_test
 // replaced, and Remove of what is not a buffer.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -130,41 +131,57 @@ func isZeroBuffer(t *testing.T, which string, out []reflect.Value) {
 // TestUnusableBuffers fails for a method without one, so a new method
 // cannot escape it.
 var bufferMethods = map[string]methodRow{
-	"Bytes":         {recv: returns([]byte(nil))},
-	"Close":         {},
-	"Compare":       {slots: []int{0}},
-	"CompareRange":  {slots: []int{0}},
-	"Copy":          {slots: []int{0}, args: map[int]any{3: 1}},
-	"Equals":        {slots: []int{0}},
-	"Fill":          {slots: []int{0}, args: map[int]any{2: 1}},
-	"Includes":      {slots: []int{0}},
-	"IndexOf":       {slots: []int{0}},
-	"LastIndexOf":   {slots: []int{0}},
-	"Kind":          {recv: returns(ipcbuf.KindMemory)},
-	"Len":           {recv: returns(0)},
-	"Name":          {recv: returns("")},
-	"ReadOnly":      {recv: returns(false)},
-	"Slice":         {recv: isZeroBuffer},
-	"Subarray":      {recv: isZeroBuffer},
-	"Remove":        {},
-	"ReadAt":        {},
-	"WriteAt":       {},
-	"Sync":          {},
-	"ToString":      {args: map[int]any{2: 1}},
-	"Write":         {},
-	"WriteLength":   {},
-	"Swap16":        {},
-	"Swap32":        {},
-	"Swap64":        {},
-	"ReadIntBE":     {args: map[int]any{1: 1}},
-	"ReadIntLE":     {args: map[int]any{1: 1}},
-	"ReadUintBE":    {args: map[int]any{1: 1}},
-	"ReadUintLE":    {args: map[int]any{1: 1}},
-	"WriteIntBE":    {args: map[int]any{2: 1}},
-	"WriteIntLE":    {args: map[int]any{2: 1}},
-	"WriteUintBE":   {args: map[int]any{2: 1}},
-	"WriteUintLE":   {args: map[int]any{2: 1}},
-	"UnmarshalJSON": {args: map[int]any{0: []byte(`{"type":"Buffer","data":[1]}`)}, recv: unmarshalRecv},
+	"Bytes":        {recv: returns([]byte(nil))},
+	"Close":        {},
+	"Compare":      {slots: []int{0}},
+	"CompareRange": {slots: []int{0}},
+	"Copy":         {slots: []int{0}, args: map[int]any{3: 1}},
+	"Equals":       {slots: []int{0}},
+	"Fill":         {slots: []int{0}, args: map[int]any{2: 1}},
+	"Includes":     {slots: []int{0}},
+	"IndexOf":      {slots: []int{0}},
+	"LastIndexOf":  {slots: []int{0}},
+	"Kind":         {recv: returns(ipcbuf.KindMemory)},
+	"Len":          {recv: returns(0)},
+	"Name":         {recv: returns("")},
+	"ReadOnly":     {recv: returns(false)},
+	"Slice":        {recv: isZeroBuffer},
+	"Subarray":     {recv: isZeroBuffer},
+	"Remove":       {},
+	"ReadAt":       {},
+	"WriteAt":      {},
+	"Sync":         {},
+	"ToString":     {args: map[int]any{2: 1}},
+	"Write":        {},
+	"WriteLength":  {},
+	"Swap16":       {},
+	"Swap32":       {},
+	"Swap64":       {},
+	"ReadIntBE":    {args: map[int]any{1: 1}},
+	"ReadIntLE":    {args: map[int]any{1: 1}},
+	"ReadUintBE":   {args: map[int]any{1: 1}},
+	"ReadUintLE":   {args: map[int]any{1: 1}},
+	"WriteIntBE":   {args: map[int]any{2: 1}},
+	"WriteIntLE":   {args: map[int]any{2: 1}},
+	"WriteUintBE":  {args: map[int]any{2: 1}},
+	"WriteUintLE":  {args: map[int]any{2: 1}},
+	// Atomics and wait/wake: every one checks its receiver first.
+	"LoadUint32":           {},
+	"StoreUint32":          {},
+	"AddUint32":            {},
+	"SwapUint32":           {},
+	"CompareAndSwapUint32": {},
+	"LoadUint64":           {},
+	"StoreUint64":          {},
+	"AddUint64":            {},
+	"SwapUint64":           {},
+	"CompareAndSwapUint64": {},
+	"Wait":                 {},
+	"WaitTimeout":          {},
+	"WaitContext":          {args: map[int]any{0: context.Background()}},
+	"Wake":                 {args: map[int]any{1: 1}},
+	"WakeAll":              {},
+	"UnmarshalJSON":        {args: map[int]any{0: []byte(`{"type":"Buffer","data":[1]}`)}, recv: unmarshalRecv},
 	// JSON's conventions: a nil *Buffer is null; the zero Buffer is refused.
 	"ToJSON":      {recv: jsonRecv},
 	"MarshalJSON": {recv: jsonRecv},
@@ -221,7 +238,7 @@ func argFor(t *testing.T, typ reflect.Type) reflect.Value {
 		return reflect.ValueOf(&[]any{"x"}[0]).Elem()
 	}
 	switch typ.Kind() {
-	case reflect.Int, reflect.Int64, reflect.Uint64, reflect.Float64, reflect.String:
+	case reflect.Int, reflect.Int64, reflect.Uint32, reflect.Uint64, reflect.Float64, reflect.String:
 		return reflect.Zero(typ) // 0, and "" (utf8) for encodings
 	}
 	t.Fatalf("argFor has no value of type %v: add one", typ)
