@@ -53,14 +53,23 @@ func NoFollow() Option { return func(o *options) { o.noFollow = true } }
 // alone.
 func Mode(perm fs.FileMode) Option { return func(o *options) { o.mode = perm } }
 
-// parseOptions checks a set of options and a size before any system call.
-func parseOptions(size int, opts []Option) (options, error) {
+// applyOptions applies opts to the defaults (mode 0600).
+func applyOptions(opts []Option) (options, error) {
 	o := options{mode: 0o600}
 	for _, opt := range opts {
 		if opt == nil {
 			return o, invalid("nil Option")
 		}
 		opt(&o)
+	}
+	return o, nil
+}
+
+// parseOptions checks a set of options and a size before any system call.
+func parseOptions(size int, opts []Option) (options, error) {
+	o, err := applyOptions(opts)
+	if err != nil {
+		return o, err
 	}
 	switch {
 	case o.exclusive && o.readOnly:

@@ -148,12 +148,9 @@ func semLabel(target string, kind Kind, name string, key int) string {
 
 // parseSemOptions checks OpenSemaphore's options before any system call.
 func parseSemOptions(kind Kind, opts []Option) (options, error) {
-	o := options{mode: 0o600}
-	for _, opt := range opts {
-		if opt == nil {
-			return o, invalid("nil Option")
-		}
-		opt(&o)
+	o, err := applyOptions(opts)
+	if err != nil {
+		return o, err
 	}
 	switch {
 	case o.readOnly:
