@@ -54,6 +54,7 @@ func main() {
 		printGroup(os.Stdout, g, rs)
 		all = append(all, rs...)
 	}
+	csemCleanup()
 	if m := missed(all); len(m) > 0 && !cfg.quick {
 		fmt.Printf("\ntargets missed: %d\n  %s\n", len(m), strings.Join(m, "\n  "))
 	}
