@@ -52,6 +52,17 @@
 // with any shared memory, not ordered by ipcbuf: use your own
 // synchronisation.
 //
+// # Coordinating processes
+//
+// Beside its bytes, a buffer gives processes ways to take turns and wake
+// each other: atomics on aligned 32- and 64-bit words (LoadUint32,
+// AddUint64, CompareAndSwapUint32, ...); Wait and Wake on a 32-bit word, a
+// futex shared between processes; a robust Mutex in 16 bytes of a buffer,
+// whose next owner learns with ErrOwnerDead that the last one died holding
+// it; and counting semaphores, in a buffer (NewSemaphore) or named
+// (OpenSemaphore: "*name" is a POSIX named semaphore, a key a System V
+// set). Each documents what the others see when a process dies.
+//
 // # Nil and zero buffers
 //
 // A *Buffer that is nil, or points to the zero Buffer, is not a buffer:
