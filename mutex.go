@@ -2,13 +2,13 @@ package ipcbuf
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
 	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unsafe"
 )
@@ -101,11 +101,10 @@ const MutexSize = 16
 //
 // # Waiting
 //
-// A blocked Lock holds nothing of the buffer while it sleeps, so Close does
-// not wait for it; the Lock then returns an error matching fs.ErrClosed
-// within MutexCheckInterval. LockContext returns as soon as its context is
-// done (at worst within MutexCheckInterval), LockTimeout when its time is
-// up. A Mutex is two words of Go memory naming the buffer and offset; its
+// A blocked Lock holds no lock of the buffer while it sleeps: it waits as
+// Buffer.Wait does, so Close wakes it at once, it returns an error
+// matching fs.ErrClosed, and Close unmaps only after it has. LockContext
+// returns as soon as its context is done, LockTimeout when its time is up. A Mutex is two words of Go memory naming the buffer and offset; its
 // methods may be called from many goroutines at once. It works on every
 // kind of buffer (on a memory buffer, between goroutines) on Linux; on
 // other systems NewMutex returns an error matching errors.ErrUnsupported.
@@ -352,21 +351,16 @@ func (m *Mutex) lock(op string, ctx context.Context, deadline time.Time, try boo
 				d = min(d, left)
 			}
 			slept = true
-			switch err := futexWaitOnce(s.addr, s.state, d); err {
-			case nil, syscall.EAGAIN, syscall.EINTR:
-				// Woken, or the state changed, or a signal: look again.
-			case syscall.ETIMEDOUT:
+			// Through the buffer's waits, so that Close wakes this one at
+			// once (fs.ErrClosed) and unmaps only after it has returned.
+			switch err := m.b.waitWord(op, m.off, s.state, ctx, time.Now().Add(d)); {
+			case err == nil:
+				// Woken, or the state changed: look again.
+			case errors.Is(err, ErrTimeout):
 				check = true
 				nap = min(2*nap, MutexCheckInterval)
-			case syscall.EFAULT:
-				// The memory went away under the wait (Close): the next
-				// step's lease says so. Should it not, do not spin.
-				if _, err := m.inspect(op); err != nil {
-					return false, err
-				}
-				return false, m.b.pathError(op, err)
 			default:
-				return false, m.b.pathError(op, err)
+				return false, err
 			}
 		}
 	}
