@@ -2,9 +2,10 @@ package ipcbuf_test
 
 // Reliability tests: the scenarios of the reliability matrix
 // (../shared/reference/reliability-matrix.md, beside the repository;
-// TESTING.md lists each scenario with its tests) that need processes killed, file systems filled, many cycles or many
-// goroutines. Plain go test runs short versions; IPCBUF_SOAK=1 (make
-// test-soak) runs TestLeak* and TestDurab* at full size.
+// TESTING.md lists each scenario with its tests) that need processes
+// killed, file systems filled, many cycles or many goroutines. Plain go
+// test runs short versions; IPCBUF_SOAK=1 (make test-soak) runs TestLeak*
+// and TestDurab* at full size.
 
 import (
 	"bufio"
