@@ -216,14 +216,28 @@ func childCommand(role, target string) *exec.Cmd {
 }
 
 // startChild runs the test binary as a child with a role, and returns its
-// output.
+// standard output. Its standard error is shown only when it fails: the
+// runtime writes there under some GODEBUG settings (make test-sanitize's
+// checkfinalizers), which is no part of the child's answer.
 func startChild(t *testing.T, role, target string) string {
 	t.Helper()
-	out, err := childCommand(role, target).CombinedOutput()
+	out, err := childOutput(childCommand(role, target))
 	if err != nil {
-		t.Fatalf("child %s %s: %v\n%s", role, target, err, out)
+		t.Fatalf("child %s %s: %v", role, target, err)
 	}
-	return string(out)
+	return out
+}
+
+// childOutput runs cmd and returns its standard output; an error carries
+// its standard error too.
+func childOutput(cmd *exec.Cmd) (string, error) {
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return string(out), fmt.Errorf("%w\nstdout:\n%s\nstderr:\n%s", err, out, stderr.String())
+	}
+	return string(out), nil
 }
 
 // A kindCase makes unique targets of one kind for a test, and removes what
