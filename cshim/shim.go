@@ -86,16 +86,6 @@ func FallocateKeep(fd int, off, n int64) error {
 	}
 }
 
-// FstatSize returns the size of fd's file and how many bytes of storage it
-// has (st_blocks × 512): less than its size when it has holes.
-func FstatSize(fd int) (size, allocated int64, err error) {
-	var s, a C.off_t
-	if r, err := C.ipcbuf_fstat_size(C.int(fd), &s, &a); r != 0 {
-		return 0, 0, err
-	}
-	return int64(s), int64(a), nil
-}
-
 // Stat is what Fstat reports of a descriptor's file.
 type Stat struct {
 	Size      int64  // st_size

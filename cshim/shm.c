@@ -46,17 +46,6 @@ int ipcbuf_fallocate_keep(int fd, off_t offset, off_t len)
 	return fallocate(fd, 0, offset, len);
 }
 
-int ipcbuf_fstat_size(int fd, off_t *size, off_t *allocated)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) != 0)
-		return -1;
-	*size = st.st_size;
-	*allocated = (off_t)st.st_blocks * 512;
-	return 0;
-}
-
 int ipcbuf_fstat(int fd, struct ipcbuf_stat *out)
 {
 	struct stat st;
@@ -155,16 +144,6 @@ void *ipcbuf_shmat(int id, int readonly)
 int ipcbuf_shmdt(const void *addr)
 {
 	return shmdt(addr);
-}
-
-int ipcbuf_shm_size(int id, size_t *size)
-{
-	struct shmid_ds ds;
-
-	if (shmctl(id, IPC_STAT, &ds) != 0)
-		return -1;
-	*size = ds.shm_segsz;
-	return 0;
 }
 
 int ipcbuf_shm_rmid(int id)

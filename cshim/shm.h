@@ -19,7 +19,6 @@ int ipcbuf_close(int fd);
 int ipcbuf_ftruncate(int fd, off_t size);
 int ipcbuf_fallocate(int fd, off_t offset, off_t len);
 int ipcbuf_fallocate_keep(int fd, off_t offset, off_t len);
-int ipcbuf_fstat_size(int fd, off_t *size, off_t *allocated);
 /* What ipcbuf_fstat reports of a descriptor's file: st_mode whole (type
    and permission bits), allocated is st_blocks * 512. */
 struct ipcbuf_stat {
@@ -72,7 +71,6 @@ int ipcbuf_clock_monotonic(long long *ns);
 int ipcbuf_shmget(int key, size_t size, int flags);
 void *ipcbuf_shmat(int id, int readonly);
 int ipcbuf_shmdt(const void *addr);
-int ipcbuf_shm_size(int id, size_t *size);
 int ipcbuf_shm_rmid(int id);
 
 /* System V semaphore sets of one (sem.c): ipcbuf_semop and

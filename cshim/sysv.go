@@ -46,15 +46,6 @@ func Shmdt(p unsafe.Pointer) error {
 	return nil
 }
 
-// ShmSize returns the segment's real size, from IPC_STAT.
-func ShmSize(id int) (int, error) {
-	var size C.size_t
-	if r, err := C.ipcbuf_shm_size(C.int(id), &size); r != 0 {
-		return 0, err
-	}
-	return int(size), nil
-}
-
 // ShmRmid marks segment id for removal; it goes when the last process
 // detaches.
 func ShmRmid(id int) error {
