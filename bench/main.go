@@ -5,11 +5,14 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -35,7 +38,7 @@ func main() {
 	}
 	cfg.self = self
 
-	slices.SortFunc(groups, func(a, b group) int { return strings.Compare(a.id, b.id) })
+	slices.SortFunc(groups, func(a, b group) int { return cmp.Compare(groupNumber(a.id), groupNumber(b.id)) })
 	fmt.Printf("ipcbuf benchmarks, %s, %s/%s, %d CPUs, GOMAXPROCS %d, %d rounds each%s\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(),
 		runtime.GOMAXPROCS(0), cfg.rounds, map[bool]string{true: " (quick: not a measurement)"}[cfg.quick])
@@ -86,4 +89,13 @@ func machine() string {
 		}
 	}
 	return "cpu: unknown"
+}
+
+// groupNumber is a group's id as a number, so that group 10 follows 9.
+func groupNumber(id string) int {
+	n, err := strconv.Atoi(id)
+	if err != nil {
+		return math.MaxInt
+	}
+	return n
 }

@@ -18,6 +18,12 @@
 //         K "toString": inputs[N].toString(E)
 //         K "from":     Buffer.from(strings[N], E)
 //         K "indexOf":  inputs[N].indexOf(strings[M])
+//       and the one-call kinds of group 10 (bench_calls.go), on buffers of
+//       their own, the loop's counter i giving the offset (i & 511) << 3:
+//         K "readUInt32LE", "writeUInt32BE", "readBigUInt64LE": that call
+//         K "toString16":  a 16-byte buffer's toString('utf8')
+//         K "write16":     write('Buffer stream 42', (i & 255) << 3, 'utf8')
+//         K "indexOfByte": indexOf(0x21) in 64 bytes holding it at 48
 //   {"op":"version"}
 //       replies {"version":process.version}.
 //
@@ -45,10 +51,30 @@ function string(name) {
   return strings.get(name);
 }
 
-// operation returns a function doing one call of kind on the named inputs.
+// Group 10's buffers: 4096 bytes for the number calls, and the small ones.
+const callBuf = Buffer.alloc(4096);
+const small = Buffer.from('Buffer stream 42', 'utf8');
+const hay = Buffer.alloc(64);
+for (let i = 0; i < 64; i++) hay[i] = 0x61 + (i % 26);
+hay[48] = 0x21;
+
+// operation returns a function doing one call of kind on the named inputs;
+// it is passed the loop's counter.
 function operation(req) {
   const enc = req.enc;
   switch (req.kind) {
+    case 'readUInt32LE':
+      return (i) => callBuf.readUInt32LE((i & 511) << 3);
+    case 'writeUInt32BE':
+      return (i) => callBuf.writeUInt32BE(i >>> 0, (i & 511) << 3);
+    case 'readBigUInt64LE':
+      return (i) => callBuf.readBigUInt64LE((i & 511) << 3);
+    case 'toString16':
+      return () => small.toString('utf8');
+    case 'write16':
+      return (i) => callBuf.write('Buffer stream 42', (i & 255) << 3, 'utf8');
+    case 'indexOfByte':
+      return () => hay.indexOf(0x21);
     case 'toString': {
       const buf = input(req.input);
       return () => buf.toString(enc);
@@ -70,7 +96,7 @@ function operation(req) {
 function timeLoop(op, iters) {
   const start = process.hrtime.bigint();
   for (let i = 0; i < iters; i++) {
-    sink = op();
+    sink = op(i);
   }
   return process.hrtime.bigint() - start;
 }
