@@ -504,7 +504,7 @@ func TestLeakWaits(t *testing.T) {
 		}
 		ents, err := os.ReadDir("/proc/self/fd")
 		qt.Assert(t, err, qt.IsNil)
-		return runtime.NumGoroutine(), threads, mapsLines(t), len(ents)
+		return runtime.NumGoroutine(), threads, len(procMaps(t)), len(ents)
 	}
 	round := func(mk func() *ipcbuf.Buffer) {
 		b := mk()

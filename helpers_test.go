@@ -1,5 +1,12 @@
 package ipcbuf_test
 
+// Helpers shared by the tests: what the process has open and mapped (from
+// /proc/self), the System V segments the kernel lists (the one parser of
+// /proc/sysvipc/shm), waiting for the garbage collector, and the knobs of
+// the reliability tests (reliability_*_test.go, one file per group of the
+// scenarios in TESTING.md's reliability table). Plain go test runs short
+// versions of those; IPCBUF_SOAK=1 (make test-soak) runs them at full size.
+
 import (
 	"errors"
 	"fmt"
@@ -90,21 +97,22 @@ func relFDDiff(before, after map[int]string) string {
 	return strings.Join(diff, ", ")
 }
 
-// relMaps returns the lines of /proc/self/maps.
-func relMaps(t *testing.T) []string {
+// procMaps returns the lines of /proc/self/maps.
+func procMaps(t *testing.T) []string {
 	t.Helper()
 	data, err := os.ReadFile("/proc/self/maps")
 	qt.Assert(t, err, qt.IsNil)
 	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
 }
 
-// relMapped returns the lines of /proc/self/maps that name one of needles.
-func relMapped(t *testing.T, needles []string) []string {
+// mapped returns the lines of /proc/self/maps that map one of paths (files,
+// /dev/shm/… objects or /SYSV… segments, see relMapNeedle), deleted or not.
+func mapped(t *testing.T, paths ...string) []string {
 	t.Helper()
 	var hits []string
-	for _, line := range relMaps(t) {
-		for _, n := range needles {
-			if strings.HasSuffix(line, " "+n) || strings.HasSuffix(line, " "+n+" (deleted)") {
+	for _, line := range procMaps(t) {
+		for _, p := range paths {
+			if strings.HasSuffix(line, " "+p) || strings.HasSuffix(line, " "+p+" (deleted)") {
 				hits = append(hits, line)
 				break
 			}
@@ -127,47 +135,81 @@ func relMapNeedle(t *testing.T, kind ipcbuf.Kind, target string) string {
 	return target
 }
 
-// relSeg is a line of /proc/sysvipc/shm.
-type relSeg struct {
+// sysvSeg is a line of /proc/sysvipc/shm, which lists the System V
+// segments of this process's IPC namespace.
+type sysvSeg struct {
 	key, id, perms, cpid, nattch int
 	size                         int64
 }
 
-func relSysVSegs(t *testing.T) []relSeg {
-	t.Helper()
+// readSysVSegs parses /proc/sysvipc/shm: the one parser of it, for tests
+// and for child processes, which have no *testing.T. A kernel without
+// System V IPC has no segments.
+func readSysVSegs() ([]sysvSeg, error) {
 	data, err := os.ReadFile("/proc/sysvipc/shm")
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil // a kernel without System V IPC
+		return nil, nil
 	}
-	qt.Assert(t, err, qt.IsNil)
-	var segs []relSeg
+	if err != nil {
+		return nil, err
+	}
+	var segs []sysvSeg
 	for _, line := range strings.Split(string(data), "\n")[1:] {
 		f := strings.Fields(line)
 		if len(f) < 7 {
 			continue
 		}
-		var s relSeg
+		var s sysvSeg
 		var perms string
-		var n int
-		if n, err = fmt.Sscan(strings.Join(f[:7], " "), &s.key, &s.id, &perms, &s.size, &s.cpid, new(int), &s.nattch); err != nil || n != 7 {
-			t.Fatalf("cannot parse /proc/sysvipc/shm line %q: %v", line, err)
+		if n, err := fmt.Sscan(strings.Join(f[:7], " "), &s.key, &s.id, &perms, &s.size, &s.cpid, new(int), &s.nattch); err != nil || n != 7 {
+			return nil, fmt.Errorf("cannot parse /proc/sysvipc/shm line %q: %v", line, err)
 		}
 		p, err := strconv.ParseInt(perms, 8, 32)
-		qt.Assert(t, err, qt.IsNil)
+		if err != nil {
+			return nil, fmt.Errorf("cannot parse the perms of /proc/sysvipc/shm line %q: %v", line, err)
+		}
 		s.perms = int(p)
 		segs = append(segs, s)
 	}
+	return segs, nil
+}
+
+// sysvSegs returns the segments /proc/sysvipc/shm lists.
+func sysvSegs(t *testing.T) []sysvSeg {
+	t.Helper()
+	segs, err := readSysVSegs()
+	qt.Assert(t, err, qt.IsNil)
 	return segs
 }
 
-// relSegByID returns the segment with identifier id, if the kernel lists it.
-func relSegByID(t *testing.T, id int) (relSeg, bool) {
-	for _, s := range relSysVSegs(t) {
+// sysvSegByID returns the segment with identifier id, if the kernel lists it.
+func sysvSegByID(t *testing.T, id int) (sysvSeg, bool) {
+	t.Helper()
+	for _, s := range sysvSegs(t) {
 		if s.id == id {
 			return s, true
 		}
 	}
-	return relSeg{}, false
+	return sysvSeg{}, false
+}
+
+// sysvSegByKey returns the segment with key, if the kernel lists it (and
+// /proc/sysvipc/shm can be read: it takes no *testing.T, for TestMain and
+// child processes). A segment marked for removal is listed under key 0.
+func sysvSegByKey(key int) (sysvSeg, bool) {
+	segs, _ := readSysVSegs()
+	for _, s := range segs {
+		if s.key == int(int32(uint32(key))) {
+			return s, true
+		}
+	}
+	return sysvSeg{}, false
+}
+
+// sysvExists reports whether a segment with key is listed by the kernel.
+func sysvExists(key int) bool {
+	_, ok := sysvSegByKey(key)
+	return ok
 }
 
 // relOwnSegs counts the System V segments this process created. Other
@@ -175,7 +217,7 @@ func relSegByID(t *testing.T, id int) (relSeg, bool) {
 // so the global count would not be flat.
 func relOwnSegs(t *testing.T) int {
 	n := 0
-	for _, s := range relSysVSegs(t) {
+	for _, s := range sysvSegs(t) {
 		if s.cpid == os.Getpid() {
 			n++
 		}
@@ -213,9 +255,9 @@ func relRSS(t *testing.T) int64 {
 	return 0
 }
 
-// relCollect runs the garbage collector (so that runtime cleanups run)
-// until cond holds, and fails the test if it does not within 10 seconds.
-func relCollect(t *testing.T, what string, cond func() bool) {
+// collect runs the garbage collector (so that runtime cleanups run) until
+// cond holds, and fails the test if it does not within 10 seconds.
+func collect(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {

@@ -49,16 +49,16 @@ func TestGCDroppedBuffersReleased(t *testing.T) {
 					// b is dropped here, never closed.
 				}
 			}()
-			qt.Assert(t, len(relMapped(t, needles)) >= perKind, qt.IsTrue, qt.Commentf("every buffer mapped"))
+			qt.Assert(t, len(mapped(t, needles...)) >= perKind, qt.IsTrue, qt.Commentf("every buffer mapped"))
 			var dropped []string
 			for _, n := range needles {
 				if !slices.Contains(aliased, n) {
 					dropped = append(dropped, n)
 				}
 			}
-			relCollect(t, "unmapping of the dropped buffers", func() bool { return len(relMapped(t, dropped)) == 0 })
+			collect(t, "unmapping of the dropped buffers", func() bool { return len(mapped(t, dropped...)) == 0 })
 			// The views keep their memory mapped and intact.
-			qt.Assert(t, relMapped(t, aliased), qt.HasLen, len(aliased))
+			qt.Assert(t, mapped(t, aliased...), qt.HasLen, len(aliased))
 			for i, a := range aliases {
 				want := fmt.Sprintf("rep %d buffer %02d", rep, 8*i)
 				s, err := a.ToString("", 0, len(want))
@@ -66,7 +66,7 @@ func TestGCDroppedBuffersReleased(t *testing.T) {
 				qt.Assert(t, s, qt.Equals, want)
 			}
 			aliases = nil
-			relCollect(t, "unmapping once the views are dropped too", func() bool { return len(relMapped(t, needles)) == 0 })
+			collect(t, "unmapping once the views are dropped too", func() bool { return len(mapped(t, needles...)) == 0 })
 			qt.Assert(t, relFDDiff(fds, relFDs(t)), qt.Equals, "", qt.Commentf("descriptors"))
 
 			// What was written reached the object.
@@ -93,7 +93,7 @@ func TestGCDroppedBuffersReleased(t *testing.T) {
 		if kc.kind == ipcbuf.KindSysV {
 			for _, target := range targets {
 				_, _, key, _ := ipcbuf.ParseTarget(target)
-				for _, s := range relSysVSegs(t) {
+				for _, s := range sysvSegs(t) {
 					if s.key == int(int32(uint32(key))) {
 						qt.Assert(t, s.nattch, qt.Equals, 0, qt.Commentf("key %#x still attached", key))
 					}

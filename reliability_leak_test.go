@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -125,8 +124,8 @@ func relMeasure(t *testing.T, needles []string) relLeakState {
 	runtime.ReadMemStats(&ms)
 	return relLeakState{
 		fds:        relFDs(t),
-		maps:       len(relMaps(t)),
-		ours:       relMapped(t, needles),
+		maps:       len(procMaps(t)),
+		ours:       mapped(t, needles...),
 		shm:        relOwnShm(t),
 		segs:       relOwnSegs(t),
 		rss:        relRSS(t),
@@ -138,20 +137,6 @@ func relMeasure(t *testing.T, needles []string) relLeakState {
 func (s relLeakState) String() string {
 	return fmt.Sprintf("fds %d, maps lines %d (ours %d), /dev/shm %d, System V segments %d, VmRSS %.1f MiB, heap in use %.1f MiB",
 		len(s.fds), s.maps, len(s.ours), s.shm, s.segs, float64(s.rss)/(1<<20), float64(s.heapInUse)/(1<<20))
-}
-
-// relRace reports whether the test binary was built with -race.
-func relRace() bool {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range bi.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
 }
 
 // relLeakBounds are how much the process may grow over the cycles.
@@ -177,7 +162,7 @@ func relRace() bool {
 // without -race (make test-tags, test-nocgo, test-soak) check the tight
 // ones.
 func relLeakBounds() (maps int, rss, rssSecondHalf int64) {
-	if relRace() {
+	if raceEnabled {
 		return 256, 256 << 20, 64 << 20
 	}
 	return 32, 16 << 20, 4 << 20
@@ -240,8 +225,8 @@ func TestLeakCycles(t *testing.T) {
 	segs0, shm0 := relOwnSegs(t), relOwnShm(t) // other tests' objects, if any
 	settle := func() relLeakState {
 		// Let the cleanups of dropped buffers run.
-		relCollect(t, "the release of dropped buffers", func() bool {
-			return len(relMapped(t, needles)) == 0 && relOwnSegs(t) <= segs0 && relOwnShm(t) <= shm0
+		collect(t, "the release of dropped buffers", func() bool {
+			return len(mapped(t, needles...)) == 0 && relOwnSegs(t) <= segs0 && relOwnShm(t) <= shm0
 		})
 		for range 3 {
 			runtime.GC()
@@ -266,7 +251,7 @@ func TestLeakCycles(t *testing.T) {
 
 	mapsSlack, rssGrowth, rssSecondHalf := relLeakBounds()
 	t.Logf("bounds: maps lines +%d, VmRSS +%d MiB overall and +%d MiB over the second half (race detector: %v)",
-		mapsSlack, rssGrowth>>20, rssSecondHalf>>20, relRace())
+		mapsSlack, rssGrowth>>20, rssSecondHalf>>20, raceEnabled)
 	qt.Check(t, relFDDiff(before.fds, after.fds), qt.Equals, "", qt.Commentf("descriptors"))
 	qt.Check(t, after.ours, qt.HasLen, 0, qt.Commentf("mappings of the test's objects"))
 	qt.Check(t, after.maps <= before.maps+mapsSlack, qt.IsTrue,

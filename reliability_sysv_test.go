@@ -76,8 +76,8 @@ func TestSysVRemovedWhileAttached(t *testing.T) {
 	_, err = b.Write("parent wrote before", 0, "")
 	qt.Assert(t, err, qt.IsNil)
 
-	var seg relSeg
-	for _, s := range relSysVSegs(t) {
+	var seg sysvSeg
+	for _, s := range sysvSegs(t) {
 		if s.key == int(int32(uint32(key))) {
 			seg = s
 		}
@@ -109,7 +109,7 @@ func TestSysVRemovedWhileAttached(t *testing.T) {
 		return lines.Text()
 	}
 	qt.Assert(t, next(), qt.Equals, "attached 8192")
-	s, ok := relSegByID(t, id)
+	s, ok := sysvSegByID(t, id)
 	qt.Assert(t, ok, qt.IsTrue)
 	qt.Assert(t, s.nattch, qt.Equals, 2, qt.Commentf("parent and child attached"))
 
@@ -121,7 +121,7 @@ func TestSysVRemovedWhileAttached(t *testing.T) {
 	qt.Assert(t, sysvExists(key), qt.IsFalse)
 	qt.Assert(t, ipcbuf.RemoveSysV(key), qt.ErrorIs, fs.ErrNotExist)
 
-	s, ok = relSegByID(t, id)
+	s, ok = sysvSegByID(t, id)
 	qt.Assert(t, ok, qt.IsTrue, qt.Commentf("the segment is still there while attached"))
 	qt.Assert(t, s.nattch, qt.Equals, 2)
 	qt.Assert(t, s.key, qt.Equals, 0, qt.Commentf("the kernel lists a removed segment under IPC_PRIVATE"))
@@ -149,13 +149,13 @@ func TestSysVRemovedWhileAttached(t *testing.T) {
 	got, err := b.ToString("latin1", 4096, 4096+29)
 	qt.Assert(t, err, qt.IsNil)
 	qt.Assert(t, got, qt.Equals, "child wrote after the removal")
-	s, ok = relSegByID(t, id)
+	s, ok = sysvSegByID(t, id)
 	qt.Assert(t, ok, qt.IsTrue, qt.Commentf("still attached by the parent"))
 	qt.Assert(t, s.nattch, qt.Equals, 1)
 
 	qt.Assert(t, b.Close(), qt.IsNil)
 	closed = true
-	_, ok = relSegByID(t, id)
+	_, ok = sysvSegByID(t, id)
 	qt.Assert(t, ok, qt.IsFalse, qt.Commentf("the segment is gone after the last detach"))
-	qt.Assert(t, relMapped(t, []string{relMapNeedle(t, ipcbuf.KindSysV, target)}), qt.HasLen, 0)
+	qt.Assert(t, mapped(t, relMapNeedle(t, ipcbuf.KindSysV, target)), qt.HasLen, 0)
 }
