@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -362,22 +361,12 @@ func TestFailedGrowLeavesObject(t *testing.T) {
 // 64 MiB and opens target (an existing 4 KiB object) at 256 MiB, which must
 // fail with ENOMEM; it prints "ENOMEM ok" when it did.
 func hardenRlimitASChild(target string) int {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		fmt.Println(err)
+	size, err := procStatus("VmSize")
+	if err != nil || size == 0 {
+		fmt.Println("VmSize:", size, err)
 		return 1
 	}
-	var vm uint64
-	for _, line := range strings.Split(string(status), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmSize:" {
-			kb, _ := strconv.ParseUint(f[1], 10, 64)
-			vm = kb << 10
-		}
-	}
-	if vm == 0 {
-		fmt.Println("no VmSize in /proc/self/status")
-		return 1
-	}
+	vm := uint64(size)
 	lim := syscall.Rlimit{Cur: vm + 64<<20, Max: vm + 64<<20}
 	if err := syscall.Setrlimit(syscall.RLIMIT_AS, &lim); err != nil {
 		fmt.Println("setrlimit:", err)

@@ -239,20 +239,39 @@ func relOwnShm(t *testing.T) int {
 	return n
 }
 
+// procStatus returns the number of a line of /proc/self/status ("VmRSS",
+// "Threads"), in bytes for the fields the kernel gives in kB. It takes no
+// *testing.T, for child processes.
+func procStatus(field string) (int64, error) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		rest, ok := strings.CutPrefix(line, field+":")
+		if !ok {
+			continue
+		}
+		rest = strings.TrimSpace(rest)
+		num, kB := strings.CutSuffix(rest, " kB")
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/self/status: %s: %v", field, err)
+		}
+		if kB {
+			n <<= 10
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("no %s in /proc/self/status", field)
+}
+
 // relRSS returns this process's resident set size in bytes.
 func relRSS(t *testing.T) int64 {
 	t.Helper()
-	data, err := os.ReadFile("/proc/self/status")
+	rss, err := procStatus("VmRSS")
 	qt.Assert(t, err, qt.IsNil)
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			qt.Assert(t, err, qt.IsNil)
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmRSS in /proc/self/status")
-	return 0
+	return rss
 }
 
 // collect runs the garbage collector (so that runtime cleanups run) until
