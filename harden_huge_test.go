@@ -99,24 +99,7 @@ func hugePages(t *testing.T, n int) int {
 // directory, unmounted when the test ends.
 func hugetlbfs(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "huge")
-	qt.Assert(t, os.Mkdir(dir, 0o700), qt.IsNil)
-	if err := syscall.Mount("hugetlbfs", dir, "hugetlbfs", 0, ""); err != nil {
-		switch {
-		case errors.Is(err, syscall.EPERM):
-			requireOrSkip(t, "cannot mount hugetlbfs (%v): mounting needs root or CAP_SYS_ADMIN", err)
-		case errors.Is(err, syscall.ENODEV):
-			requireOrSkip(t, "cannot mount hugetlbfs (%v): the kernel was built without it", err)
-		}
-		t.Fatalf("mount hugetlbfs on %s: %v", dir, err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v (something still uses it); detaching it", dir, err)
-			syscall.Unmount(dir, syscall.MNT_DETACH)
-		}
-	})
-	return dir
+	return mountTemp(t, "hugetlbfs", "")
 }
 
 // hugeSegment creates a System V segment of size bytes on huge pages

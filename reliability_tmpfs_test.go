@@ -27,20 +27,7 @@ func init() {
 const relTinyTmpfs = "size=1m"
 
 func TestFullTmpfs(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "tiny")
-	qt.Assert(t, os.Mkdir(dir, 0o700), qt.IsNil)
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, relTinyTmpfs); err != nil {
-		if errors.Is(err, syscall.EPERM) {
-			requireOrSkip(t, "cannot mount a 1 MiB tmpfs to fill (mount: %v): mounting needs root or CAP_SYS_ADMIN, which this process lacks", err)
-		}
-		t.Fatalf("mount tmpfs on %s: %v", dir, err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v (something still uses it); detaching it", dir, err)
-			syscall.Unmount(dir, syscall.MNT_DETACH)
-		}
-	})
+	dir := mountTemp(t, "tmpfs", relTinyTmpfs)
 
 	t.Run("file", func(t *testing.T) {
 		if !ipcbuf.KindFile.Supported() {
