@@ -1,9 +1,9 @@
 package ipcbuf_test
 
-// Helpers shared by the tests: what the process has open and mapped (from
-// /proc/self), the System V segments the kernel lists (the one parser of
-// /proc/sysvipc/shm), waiting for the garbage collector, and the knobs of
-// the reliability tests (reliability_*_test.go, one file per group of the
+// Helpers shared by the tests: what the process has open, mapped and in
+// use (from /proc/self), the System V segments the kernel lists (the one
+// parser of /proc/sysvipc/shm), scratch mounts, waiting for the garbage
+// collector, and the knobs of the reliability tests (reliability_*_test.go, one file per group of the
 // scenarios in TESTING.md's reliability table). Plain go test runs short
 // versions of those; IPCBUF_SOAK=1 (make test-soak) runs them at full size.
 
