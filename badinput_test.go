@@ -33,13 +33,6 @@ func init() {
 	}
 }
 
-// fdCount returns how many descriptors this process has open.
-func fdCount(t *testing.T) int {
-	entries, err := os.ReadDir("/proc/self/fd")
-	qt.Assert(t, err, qt.IsNil)
-	return len(entries)
-}
-
 // TestBadInput is reliability scenarios 1 to 3: bad names, sizes, keys,
 // offsets, modes and encodings each give a clear error that says what was
 // wrong, leave no descriptor open and create nothing.
@@ -55,7 +48,7 @@ func TestBadInput(t *testing.T) {
 	}
 	mem, _ := ipcbuf.Alloc(8)
 
-	before := fdCount(t)
+	before := len(relFDs(t))
 	for _, tc := range []struct {
 		what  string
 		call  func() error
@@ -111,7 +104,7 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: the error %q does not say %q", tc.what, err, tc.text)
 		}
 	}
-	qt.Assert(t, fdCount(t), qt.Equals, before, qt.Commentf("descriptors left open"))
+	qt.Assert(t, len(relFDs(t)), qt.Equals, before, qt.Commentf("descriptors left open"))
 	for kind, target := range map[ipcbuf.Kind]string{ipcbuf.KindPOSIX: "*" + name, ipcbuf.KindFile: file, ipcbuf.KindSysV: fmt.Sprint(key)} {
 		if kind.Supported() {
 			_, err := ipcbuf.Open(target, 0)

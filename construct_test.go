@@ -46,8 +46,8 @@ func constructOutcome(b *Buffer, err error) constructResult {
 func ok(h string) constructResult       { return constructResult{Hex: h} }
 func fails(code string) constructResult { return constructResult{Code: code} }
 
-// Section 4.7: sizes from 0 to 2^32; the rest is ERR_OUT_OF_RANGE with
-// Node's message.
+// Node 20's Buffer.alloc: sizes from 0 to 2^32; the rest is
+// ERR_OUT_OF_RANGE with Node's message.
 func TestConstructAllocSizes(t *testing.T) {
 	for _, size := range []int{0, 1, 7, 4096} {
 		b, err := Alloc(size)
@@ -103,8 +103,9 @@ func TestConstructAllocMaxLength(t *testing.T) {
 	debug.FreeOSMemory()
 }
 
-// Section 4.4's alloc examples and its fill table through Buffer.alloc,
-// each checked against Node 20.
+// Node 20's Buffer.alloc(size, fill, encoding): fill values and encodings
+// as buf.fill takes them (see TestFillTable), each row checked against
+// Node 20.
 func TestConstructAllocFill(t *testing.T) {
 	closed, _ := Alloc(2)
 	closed.Close()
@@ -215,7 +216,7 @@ func TestConstructFromBytes(t *testing.T) {
 	}
 }
 
-// Section 4.7's concat rules.
+// Node 20's Buffer.concat rules.
 func TestConstructConcat(t *testing.T) {
 	a, b := FromBytes([]byte{1}), FromBytes([]byte{2, 3})
 	empty := FromBytes(nil)
@@ -386,7 +387,7 @@ func TestConstructConcatRacesClose(t *testing.T) {
 	}
 }
 
-// Section 4.7 and 2.7: byteLength, base64's estimate included; unknown
+// Node 20's Buffer.byteLength, base64's estimate included; unknown
 // encodings count as utf8 and never fail. Every row was run in Node 20.
 func TestConstructByteLength(t *testing.T) {
 	tests := []struct {

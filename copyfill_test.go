@@ -68,7 +68,7 @@ func cfShared(t *testing.T, n int) *Buffer {
 	return b
 }
 
-// The examples of the reference (4.3): source 0102030405, target eeeeeeee.
+// Node 20's buf.copy on source 0102030405, target eeeeeeee.
 // Node's non-integer arguments are listed with the integers toInteger makes
 // of them.
 func TestCopyTable(t *testing.T) {
@@ -239,7 +239,7 @@ type cfNamedString string
 type cfNamedFloat float64
 type cfNamedBytes []byte
 
-// The fill table of the reference (4.4), and more. Node's
+// Node 20's buf.fill, row by row, and more. Node's
 // fill(value, encoding) shape is Fill(value, 0, len, encoding).
 func TestFillTable(t *testing.T) {
 	for _, tc := range []struct {

@@ -94,7 +94,8 @@ func checkDecode(t *testing.T, enc Encoding, inHex, want string) {
 	}
 }
 
-// Section 2.1.
+// The encoding names Node 20 accepts, in any letter case, and those it
+// refuses.
 func TestEncodingNames(t *testing.T) {
 	c := qt.New(t)
 	accepted := map[string]Encoding{
@@ -141,7 +142,8 @@ func TestEncodingNames(t *testing.T) {
 	c.Check(got, qt.Equals, UTF8)
 }
 
-// Section 2.2.
+// Node 20's UTF-8 decoding (toString('utf8')): each ill-formed sequence
+// becomes U+FFFD as the WHATWG decoder makes it.
 func TestEncodingUTF8Decode(t *testing.T) {
 	const r = "\uFFFD"
 	tests := []struct{ in, want string }{
@@ -171,7 +173,7 @@ func TestEncodingUTF8Decode(t *testing.T) {
 		{"efbbbf41", "\uFEFFA"}, // a leading BOM is kept
 		{"efbfbd", r},
 		{"68656c6c6f", "hello"},
-		// Section 3.1: a range that cuts a character.
+		// toString('utf8', start, end) with a range that cuts a character.
 		{"e282", r},     // Buffer.from('€').toString('utf8', 0, 2)
 		{"82ac", r + r}, // .toString('utf8', 1)
 	}
@@ -180,7 +182,8 @@ func TestEncodingUTF8Decode(t *testing.T) {
 	}
 }
 
-// Section 2.3.
+// Node 20's UTF-8 encoding (Buffer.from(str), write, fill, byteLength):
+// lone surrogates become EF BF BD.
 func TestEncodingUTF8Encode(t *testing.T) {
 	tests := []struct {
 		s    string
@@ -203,7 +206,7 @@ func TestEncodingUTF8Encode(t *testing.T) {
 	}
 }
 
-// Section 2.4.
+// Node 20's utf16le (ucs2): code units little-endian, lone surrogates kept.
 func TestEncodingUTF16LE(t *testing.T) {
 	checkEncode(t, UTF16LE, js(0xD800), "00d8", 2)
 	checkEncode(t, UTF16LE, "😀A", "3dd800de4100", 6)
@@ -246,7 +249,7 @@ func TestEncodingUTF16LE(t *testing.T) {
 	}
 }
 
-// Sections 2.5 and 2.6.
+// Node 20's latin1 (binary) and ascii.
 func TestEncodingLatin1ASCII(t *testing.T) {
 	all := make([]byte, 256)
 	var want []rune
@@ -272,7 +275,8 @@ func TestEncodingLatin1ASCII(t *testing.T) {
 	}
 }
 
-// Section 2.7.
+// Node 20's base64 and base64url decoding: padding optional, characters
+// outside the alphabet skipped, either alphabet taken by both.
 func TestEncodingBase64(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"aGVsbG8=", "68656c6c6f"}, {"aGVsbG8", "68656c6c6f"}, {"aGVsbG8==", "68656c6c6f"}, {"aGVsbG8===", "68656c6c6f"},
@@ -332,7 +336,7 @@ func TestEncodingBase64(t *testing.T) {
 	}
 }
 
-// Section 2.8.
+// Node 20's hex decoding: it stops at the first pair that is not hex.
 func TestEncodingHex(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"abc", "ab"}, {"ab", "ab"},
@@ -357,7 +361,7 @@ func TestEncodingHex(t *testing.T) {
 		}
 	}
 	checkDecode(t, Hex, "0123456789abcdefABCDEF", "0123456789abcdefabcdef")
-	// Section 3.1 examples: toString('hex', 1, 3) and ('base64', 1, 3) of 0102030405.
+	// Node's toString('hex', 1, 3) and ('base64', 1, 3) of 0102030405.
 	checkDecode(t, Hex, "0203", "0203")
 	checkDecode(t, Base64, "0203", "AgM=")
 }

@@ -3,6 +3,7 @@ package ipcbuf_test
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log"
 
 	"github.com/ipcbuf/ipcbuf"
@@ -19,8 +20,8 @@ func ExampleAlloc() {
 	// Output: 5 68c3a96c6c
 }
 
-func ExampleOpen() {
-	// The one-line targets of node-ipcbuffer: "*name" for POSIX shared
+func ExampleParseTarget() {
+	// The one-line targets of Open and Remove: "*name" for POSIX shared
 	// memory, a number for a System V key, anything else for a file.
 	for _, target := range []string{"*jobs", "0x1234", "4660", "./4660", "/var/lib/app/state"} {
 		kind, _, _, err := ipcbuf.ParseTarget(target)
@@ -55,4 +56,37 @@ func ExampleError() {
 	// Output:
 	// 3 ERR_OUT_OF_RANGE true
 	// <Buffer 00 be ef 00>
+}
+
+func ExampleView() {
+	b, err := ipcbuf.Alloc(16)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+	// Four uint32 in b's memory, in the machine's byte order: for counters
+	// and flags that processes share, not for data with a fixed layout
+	// (use the ReadUint32LE family for those).
+	counters, err := ipcbuf.View[uint32](b)
+	if err != nil {
+		log.Fatal(err)
+	}
+	counters[0] = 7
+	counters[3]++
+	fmt.Println(len(counters), counters[0], counters[3])
+
+	// The same bytes through a view at an aligned offset.
+	tail, err := ipcbuf.View[uint32](b.Slice(12, 16))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tail[0])
+
+	// A view must start at an address aligned for its type.
+	_, err = ipcbuf.View[uint32](b.Slice(1, 5))
+	fmt.Println(errors.Is(err, fs.ErrInvalid))
+	// Output:
+	// 4 7 1
+	// 1
+	// true
 }

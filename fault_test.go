@@ -261,7 +261,7 @@ func TestBytesAfterClose(t *testing.T) {
 // memory Bytes handed out leaves no mapping behind.
 func TestBytesReservationReleased(t *testing.T) {
 	requireKind(t, ipcbuf.KindPOSIX)
-	before := mapsLines(t)
+	before := len(procMaps(t))
 	for range 200 {
 		b, err := ipcbuf.OpenShm(shmName(t), 1<<16)
 		qt.Assert(t, err, qt.IsNil)
@@ -269,13 +269,7 @@ func TestBytesReservationReleased(t *testing.T) {
 		qt.Assert(t, b.Remove(), qt.IsNil)
 		qt.Assert(t, b.Close(), qt.IsNil)
 	}
-	collect(t, "releasing 200 reservations", func() bool { return mapsLines(t) <= before+20 })
+	collect(t, "releasing 200 reservations", func() bool { return len(procMaps(t)) <= before+20 })
 	_, err := os.Stat("/dev/shm/" + testPrefix)
 	qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
-}
-
-func mapsLines(t *testing.T) int {
-	maps, err := os.ReadFile("/proc/self/maps")
-	qt.Assert(t, err, qt.IsNil)
-	return strings.Count(string(maps), "\n")
 }

@@ -495,16 +495,9 @@ func TestLeakWaits(t *testing.T) {
 		}
 	}
 	count := func() (goroutines, threads, maps, fds int) {
-		status, err := os.ReadFile("/proc/self/status")
+		n, err := procStatus("Threads")
 		qt.Assert(t, err, qt.IsNil)
-		for _, line := range strings.Split(string(status), "\n") {
-			if v, ok := strings.CutPrefix(line, "Threads:"); ok {
-				threads, _ = strconv.Atoi(strings.TrimSpace(v))
-			}
-		}
-		ents, err := os.ReadDir("/proc/self/fd")
-		qt.Assert(t, err, qt.IsNil)
-		return runtime.NumGoroutine(), threads, mapsLines(t), len(ents)
+		return runtime.NumGoroutine(), int(n), len(procMaps(t)), len(relFDs(t))
 	}
 	round := func(mk func() *ipcbuf.Buffer) {
 		b := mk()

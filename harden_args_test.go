@@ -1,7 +1,7 @@
 package ipcbuf_test
 
 // Hardening of the library's arguments, reliability scenarios 19, 23, 25
-// and 26 of reliability-matrix.md: targets with leading zeros, nil and zero
+// and 26 (rows of TESTING.md's reliability table): targets with leading zeros, nil and zero
 // buffers as receivers and arguments, Remove by a buffer whose object was
 // replaced, and Remove of what is not a buffer.
 
@@ -462,16 +462,8 @@ func init() {
 // shmID returns the identifier of the segment with key, from
 // /proc/sysvipc/shm (which shows this process's IPC namespace), or -1.
 func shmID(key int) int {
-	data, err := os.ReadFile("/proc/sysvipc/shm")
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 1 && f[0] == strconv.FormatInt(int64(int32(uint32(key))), 10) {
-			id, _ := strconv.Atoi(f[1])
-			return id
-		}
+	if s, ok := sysvSegByKey(key); ok {
+		return s.id
 	}
 	return -1
 }

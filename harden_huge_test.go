@@ -7,7 +7,6 @@ package ipcbuf_test
 // a stale Bytes slice reach another mapping.
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
@@ -100,24 +99,7 @@ func hugePages(t *testing.T, n int) int {
 // directory, unmounted when the test ends.
 func hugetlbfs(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "huge")
-	qt.Assert(t, os.Mkdir(dir, 0o700), qt.IsNil)
-	if err := syscall.Mount("hugetlbfs", dir, "hugetlbfs", 0, ""); err != nil {
-		switch {
-		case errors.Is(err, syscall.EPERM):
-			requireOrSkip(t, "cannot mount hugetlbfs (%v): mounting needs root or CAP_SYS_ADMIN", err)
-		case errors.Is(err, syscall.ENODEV):
-			requireOrSkip(t, "cannot mount hugetlbfs (%v): the kernel was built without it", err)
-		}
-		t.Fatalf("mount hugetlbfs on %s: %v", dir, err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v (something still uses it); detaching it", dir, err)
-			syscall.Unmount(dir, syscall.MNT_DETACH)
-		}
-	})
-	return dir
+	return mountTemp(t, "hugetlbfs", "")
 }
 
 // hugeSegment creates a System V segment of size bytes on huge pages
@@ -143,17 +125,12 @@ func hugeSegment(t *testing.T, size int) string {
 // "" if nothing is mapped there.
 func hugeMapAt(t *testing.T, addr uintptr) string {
 	t.Helper()
-	f, err := os.Open("/proc/self/maps")
-	qt.Assert(t, err, qt.IsNil)
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
+	for _, line := range procMaps(t) {
 		var lo, hi uintptr
-		if _, err := fmt.Sscanf(sc.Text(), "%x-%x", &lo, &hi); err == nil && addr >= lo && addr < hi {
-			return sc.Text()
+		if _, err := fmt.Sscanf(line, "%x-%x", &lo, &hi); err == nil && addr >= lo && addr < hi {
+			return line
 		}
 	}
-	qt.Assert(t, sc.Err(), qt.IsNil)
 	return ""
 }
 
@@ -163,7 +140,7 @@ func hugeAttached(t *testing.T, target string) int {
 	t.Helper()
 	_, _, key, err := ipcbuf.ParseTarget(target)
 	qt.Assert(t, err, qt.IsNil)
-	for _, s := range relSysVSegs(t) {
+	for _, s := range sysvSegs(t) {
 		if s.key == int(int32(uint32(key))) {
 			return s.nattch
 		}
@@ -211,7 +188,7 @@ func TestHugePages(t *testing.T) {
 		p = nil
 		runtime.KeepAlive(b)
 		b = nil
-		relCollect(t, "releasing the reservation", func() bool {
+		collect(t, "releasing the reservation", func() bool {
 			return !strings.HasPrefix(hugeMapAt(t, addr), want)
 		})
 
@@ -231,9 +208,9 @@ func TestHugePages(t *testing.T) {
 		qt.Assert(t, err, qt.IsNil)
 		_, err = b.Write("on a huge page", 0, "")
 		qt.Assert(t, err, qt.IsNil)
-		qt.Assert(t, mapped(t, path), qt.IsTrue)
+		qt.Assert(t, mapped(t, path), qt.Not(qt.HasLen), 0)
 		qt.Assert(t, b.Close(), qt.IsNil)
-		qt.Assert(t, mapped(t, path), qt.IsFalse, qt.Commentf("Close left the mapping"))
+		qt.Assert(t, mapped(t, path), qt.HasLen, 0, qt.Commentf("Close left the mapping"))
 
 		// hugetlbfs makes a file mapped writable as long as its pages, so
 		// from now on the file is a whole huge page: open 100 bytes of it.
@@ -250,7 +227,7 @@ func TestHugePages(t *testing.T) {
 			qt.Assert(t, err, qt.IsNil)
 			qt.Assert(t, s, qt.Equals, "on a huge page")
 		}()
-		relCollect(t, "unmapping the dropped buffer", func() bool { return !mapped(t, path) })
+		collect(t, "unmapping the dropped buffer", func() bool { return len(mapped(t, path)) == 0 })
 
 		// Bytes, then Close: a reservation of the whole huge page, released
 		// when the buffer is collected.
@@ -258,13 +235,13 @@ func TestHugePages(t *testing.T) {
 		qt.Assert(t, err, qt.IsNil)
 		addr := uintptr(unsafe.Pointer(unsafe.SliceData(b.Bytes())))
 		qt.Assert(t, b.Close(), qt.IsNil)
-		qt.Assert(t, mapped(t, path), qt.IsFalse)
+		qt.Assert(t, mapped(t, path), qt.HasLen, 0)
 		want := fmt.Sprintf("%x-%x ---p ", addr, addr+uintptr(page))
 		qt.Assert(t, strings.HasPrefix(hugeMapAt(t, addr), want), qt.IsTrue,
 			qt.Commentf("want the reservation %q…; /proc/self/maps has %q", want, hugeMapAt(t, addr)))
 		runtime.KeepAlive(b)
 		b = nil
-		relCollect(t, "releasing the reservation", func() bool {
+		collect(t, "releasing the reservation", func() bool {
 			return !strings.HasPrefix(hugeMapAt(t, addr), want)
 		})
 

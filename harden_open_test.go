@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,14 +30,6 @@ func init() {
 
 // hardenNobody is the uid (and gid) that plays "another user".
 const hardenNobody = 65534
-
-// hardenRequireKind skips t when this build leaves kind out.
-func hardenRequireKind(t *testing.T, kind ipcbuf.Kind) {
-	t.Helper()
-	if !kind.Supported() {
-		t.Skipf("this build leaves %v out", kind)
-	}
-}
 
 // hardenStat returns the size and allocated bytes of the file at path.
 func hardenStat(t *testing.T, path string) (size, allocated int64) {
@@ -115,14 +106,14 @@ func TestProtectedRegularSquat(t *testing.T) {
 	}
 
 	t.Run("posix", func(t *testing.T) {
-		hardenRequireKind(t, ipcbuf.KindPOSIX)
+		requireKind(t, ipcbuf.KindPOSIX)
 		name := shmName(t)
 		path := "/dev/shm/" + name
 		squat(t, path)
 		check(t, "*"+name, path)
 	})
 	t.Run("file", func(t *testing.T) {
-		hardenRequireKind(t, ipcbuf.KindFile)
+		requireKind(t, ipcbuf.KindFile)
 		dir := filepath.Join(t.TempDir(), "sticky")
 		qt.Assert(t, os.Mkdir(dir, 0o700), qt.IsNil)
 		qt.Assert(t, os.Chmod(dir, 0o777|os.ModeSticky), qt.IsNil)
@@ -229,7 +220,7 @@ func TestNotRegularFile(t *testing.T) {
 	}
 
 	t.Run("file", func(t *testing.T) {
-		hardenRequireKind(t, ipcbuf.KindFile)
+		requireKind(t, ipcbuf.KindFile)
 		for _, s := range []special{fifo, dir, socket, device} {
 			t.Run(s.name, func(t *testing.T) {
 				path := filepath.Join(t.TempDir(), "x")
@@ -246,7 +237,7 @@ func TestNotRegularFile(t *testing.T) {
 		})
 	})
 	t.Run("posix", func(t *testing.T) {
-		hardenRequireKind(t, ipcbuf.KindPOSIX)
+		requireKind(t, ipcbuf.KindPOSIX)
 		for _, s := range []special{fifo, dir, socket} {
 			t.Run(s.name, func(t *testing.T) {
 				name := shmName(t)
@@ -271,37 +262,29 @@ func hardenMountSmall(t *testing.T, fstype string, mib int) string {
 	if os.Geteuid() != 0 {
 		requireOrSkip(t, "needs root to mount a small file system to fill")
 	}
+	if fstype == "tmpfs" {
+		return mountTemp(t, "tmpfs", fmt.Sprintf("size=%dm", mib))
+	}
+	qt.Assert(t, fstype, qt.Equals, "ext4", qt.Commentf("hardenMountSmall makes tmpfs and ext4"))
 	dir := filepath.Join(t.TempDir(), "mnt")
 	qt.Assert(t, os.Mkdir(dir, 0o700), qt.IsNil)
-	switch fstype {
-	case "tmpfs":
-		if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%dm", mib)); err != nil {
-			requireOrSkip(t, "cannot mount a tmpfs: %v", err)
-		}
-	case "ext4":
-		img := filepath.Join(t.TempDir(), "fs.img")
-		f, err := os.Create(img)
-		qt.Assert(t, err, qt.IsNil)
-		qt.Assert(t, f.Truncate(int64(mib)<<20), qt.IsNil)
-		qt.Assert(t, f.Close(), qt.IsNil)
-		if out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput(); err != nil {
-			requireOrSkip(t, "cannot make an ext4 file system (mkfs.ext4: %v): %s", err, out)
-		}
-		if out, err := exec.Command("mount", "-o", "loop", img, dir).CombinedOutput(); err != nil {
-			requireOrSkip(t, "cannot mount an ext4 image on a loop device: %v: %s", err, out)
-		}
+	img := filepath.Join(t.TempDir(), "fs.img")
+	f, err := os.Create(img)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, f.Truncate(int64(mib)<<20), qt.IsNil)
+	qt.Assert(t, f.Close(), qt.IsNil)
+	if out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput(); err != nil {
+		requireOrSkip(t, "cannot make an ext4 file system (mkfs.ext4: %v): %s", err, out)
 	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Errorf("unmount %s: %v; detaching it", dir, err)
-			syscall.Unmount(dir, syscall.MNT_DETACH)
-		}
-	})
+	if out, err := exec.Command("mount", "-o", "loop", img, dir).CombinedOutput(); err != nil {
+		requireOrSkip(t, "cannot mount an ext4 image on a loop device: %v: %s", err, out)
+	}
+	unmountAtEnd(t, dir)
 	return dir
 }
 
 func TestFailedGrowLeavesObject(t *testing.T) {
-	hardenRequireKind(t, ipcbuf.KindFile)
+	requireKind(t, ipcbuf.KindFile)
 	pattern := make([]byte, 4096)
 	for i := range pattern {
 		pattern[i] = byte(i%251 + 1)
@@ -352,7 +335,7 @@ func TestFailedGrowLeavesObject(t *testing.T) {
 		rlimit(t, path, path)
 	})
 	t.Run("ENOMEM posix", func(t *testing.T) {
-		hardenRequireKind(t, ipcbuf.KindPOSIX)
+		requireKind(t, ipcbuf.KindPOSIX)
 		name := shmName(t)
 		rlimit(t, "*"+name, "/dev/shm/"+name)
 	})
@@ -362,22 +345,12 @@ func TestFailedGrowLeavesObject(t *testing.T) {
 // 64 MiB and opens target (an existing 4 KiB object) at 256 MiB, which must
 // fail with ENOMEM; it prints "ENOMEM ok" when it did.
 func hardenRlimitASChild(target string) int {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		fmt.Println(err)
+	size, err := procStatus("VmSize")
+	if err != nil || size == 0 {
+		fmt.Println("VmSize:", size, err)
 		return 1
 	}
-	var vm uint64
-	for _, line := range strings.Split(string(status), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmSize:" {
-			kb, _ := strconv.ParseUint(f[1], 10, 64)
-			vm = kb << 10
-		}
-	}
-	if vm == 0 {
-		fmt.Println("no VmSize in /proc/self/status")
-		return 1
-	}
+	vm := uint64(size)
 	lim := syscall.Rlimit{Cur: vm + 64<<20, Max: vm + 64<<20}
 	if err := syscall.Setrlimit(syscall.RLIMIT_AS, &lim); err != nil {
 		fmt.Println("setrlimit:", err)
@@ -491,11 +464,11 @@ func TestAttachNeverHalfMade(t *testing.T) {
 		hardenNoTemp(t, dir)
 	}
 	t.Run("posix", func(t *testing.T) {
-		hardenRequireKind(t, ipcbuf.KindPOSIX)
+		requireKind(t, ipcbuf.KindPOSIX)
 		churn(t, "*"+shmName(t), "/dev/shm")
 	})
 	t.Run("file", func(t *testing.T) {
-		hardenRequireKind(t, ipcbuf.KindFile)
+		requireKind(t, ipcbuf.KindFile)
 		dir := t.TempDir()
 		churn(t, filepath.Join(dir, "churn"), dir)
 	})
@@ -519,12 +492,12 @@ func TestEmptyObjectSizeZero(t *testing.T) {
 		qt.Assert(t, b.Close(), qt.IsNil)
 	}
 	t.Run("posix", func(t *testing.T) {
-		hardenRequireKind(t, ipcbuf.KindPOSIX)
+		requireKind(t, ipcbuf.KindPOSIX)
 		name := shmName(t)
 		check(t, "*"+name, "/dev/shm/"+name)
 	})
 	t.Run("file", func(t *testing.T) {
-		hardenRequireKind(t, ipcbuf.KindFile)
+		requireKind(t, ipcbuf.KindFile)
 		path := filepath.Join(t.TempDir(), "empty")
 		check(t, path, path)
 	})
@@ -560,12 +533,12 @@ func TestCreatePublishesWhole(t *testing.T) {
 		hardenNoTemp(t, filepath.Dir(path))
 	}
 	t.Run("posix", func(t *testing.T) {
-		hardenRequireKind(t, ipcbuf.KindPOSIX)
+		requireKind(t, ipcbuf.KindPOSIX)
 		name := shmName(t)
 		check(t, "*"+name, "/dev/shm/"+name)
 	})
 	t.Run("file", func(t *testing.T) {
-		hardenRequireKind(t, ipcbuf.KindFile)
+		requireKind(t, ipcbuf.KindFile)
 		path := filepath.Join(t.TempDir(), "new")
 		check(t, path, path)
 	})
@@ -575,7 +548,7 @@ func TestCreatePublishesWhole(t *testing.T) {
 // NoFollow.
 
 func TestNoFollow(t *testing.T) {
-	hardenRequireKind(t, ipcbuf.KindFile)
+	requireKind(t, ipcbuf.KindFile)
 	dir := t.TempDir()
 	real := filepath.Join(dir, "real")
 	qt.Assert(t, os.WriteFile(real, []byte("12345678"), 0o600), qt.IsNil)

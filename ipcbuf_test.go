@@ -1,7 +1,6 @@
 package ipcbuf_test
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -280,30 +279,6 @@ func sysvKey(t *testing.T) int {
 	return key
 }
 
-// sysvExists reports whether a segment with key is listed by the kernel.
-func sysvExists(key int) bool {
-	_, ok := sysvPerms(key)
-	return ok
-}
-
-// sysvPerms returns the permission bits of the segment with key, from
-// /proc/sysvipc/shm.
-func sysvPerms(key int) (string, bool) {
-	f, err := os.Open("/proc/sysvipc/shm")
-	if err != nil {
-		return "", false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 2 && fields[0] == strconv.FormatInt(int64(int32(uint32(key))), 10) {
-			return fields[2], true
-		}
-	}
-	return "", false
-}
-
 // forKinds runs f for every shared kind this build has, and checks that the
 // kinds it leaves out fail as documented.
 func forKinds(t *testing.T, f func(t *testing.T, kc kindCase)) {
@@ -355,11 +330,9 @@ func objectMode(t *testing.T, kind ipcbuf.Kind, target string) fs.FileMode {
 	case ipcbuf.KindSysV:
 		_, _, key, err := ipcbuf.ParseTarget(target)
 		qt.Assert(t, err, qt.IsNil)
-		perms, ok := sysvPerms(key)
+		seg, ok := sysvSegByKey(key)
 		qt.Assert(t, ok, qt.IsTrue)
-		m, err := strconv.ParseUint(perms, 8, 32)
-		qt.Assert(t, err, qt.IsNil)
-		return fs.FileMode(m) & fs.ModePerm
+		return fs.FileMode(seg.perms) & fs.ModePerm
 	}
 	fi, err := os.Stat(target)
 	qt.Assert(t, err, qt.IsNil)
@@ -451,28 +424,6 @@ func TestFileEveryWriteReachesFile(t *testing.T) {
 	}
 }
 
-// mapped reports whether this process maps the file or object at path.
-func mapped(t *testing.T, path string) bool {
-	t.Helper()
-	maps, err := os.ReadFile("/proc/self/maps")
-	qt.Assert(t, err, qt.IsNil)
-	return bytes.Contains(maps, []byte(" "+path+"\n")) || bytes.Contains(maps, []byte(" "+path+" (deleted)\n"))
-}
-
-// collect runs the garbage collector until cond holds, and fails the test if
-// it does not within a few seconds.
-func collect(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after GC: %s did not happen", what)
-		}
-		runtime.GC()
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func TestFileDroppedBufferIsSyncedAndUnmapped(t *testing.T) {
 	requireKind(t, ipcbuf.KindFile)
 	path := filepath.Join(t.TempDir(), "dropped")
@@ -481,9 +432,9 @@ func TestFileDroppedBufferIsSyncedAndUnmapped(t *testing.T) {
 		qt.Assert(t, err, qt.IsNil)
 		_, err = b.WriteAt([]byte("written, never closed"), 100)
 		qt.Assert(t, err, qt.IsNil)
-		qt.Assert(t, mapped(t, path), qt.IsTrue)
+		qt.Assert(t, mapped(t, path), qt.Not(qt.HasLen), 0)
 	}()
-	collect(t, "unmapping the dropped buffer", func() bool { return !mapped(t, path) })
+	collect(t, "unmapping the dropped buffer", func() bool { return len(mapped(t, path)) == 0 })
 	got, err := os.ReadFile(path)
 	qt.Assert(t, err, qt.IsNil)
 	qt.Assert(t, string(got[100:121]), qt.Equals, "written, never closed")
@@ -797,9 +748,9 @@ func TestAliasOutlivesParent(t *testing.T) {
 		if kc.kind == ipcbuf.KindPOSIX {
 			path = "/dev/shm/" + target[1:]
 		}
-		qt.Assert(t, mapped(t, path), qt.IsTrue)
+		qt.Assert(t, mapped(t, path), qt.Not(qt.HasLen), 0)
 		alias = nil
-		collect(t, "unmapping after the last view was dropped", func() bool { return !mapped(t, path) })
+		collect(t, "unmapping after the last view was dropped", func() bool { return len(mapped(t, path)) == 0 })
 	})
 }
 

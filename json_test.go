@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// Section 3.3: JSON.stringify(buf).
+// Node 20's JSON.stringify(buf), that is buf.toJSON().
 func TestJSONToJSON(t *testing.T) {
 	tests := []struct {
 		in   []byte
@@ -100,7 +100,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 }
 
-// Sections 3.3 and 4.7: Buffer.from({type, data}) takes each element
+// Node 20's Buffer.from({type, data}) takes each element
 // through ToUint8. Every row was run in Node 20 (JSON.parse, then
 // Buffer.from).
 func TestJSONUnmarshal(t *testing.T) {

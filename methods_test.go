@@ -63,7 +63,7 @@ func FromBytesForTest(s string) *Buffer {
 	return b
 }
 
-// The write table of the reference (3.2): a 4-byte buffer of ee, a call,
+// Node 20's buf.write, row by row: a 4-byte buffer of ee, a call,
 // what it returns and the buffer after.
 func TestWriteTable(t *testing.T) {
 	type call func(b *Buffer) (int, error)

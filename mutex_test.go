@@ -424,7 +424,7 @@ func TestMutexProcesses(t *testing.T) {
 		target, b, _ := newMutexBuffer(t, kc)
 		const procs = 3
 		n := 2000
-		if mutexUnderRace {
+		if raceEnabled {
 			n = 500 // its processes are slower; the other runs of make test count more
 		}
 		var children []*mutexChild
@@ -964,7 +964,7 @@ func mxSoakRounds(short int) int {
 	switch {
 	case relSoak():
 		return 1000
-	case mutexUnderRace:
+	case raceEnabled:
 		return short / 5
 	}
 	return short

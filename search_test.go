@@ -29,7 +29,7 @@ func searchBuf(t testing.TB, s string) *Buffer {
 // indexOf, the length for lastIndexOf.
 const searchDefault = math.MinInt + 12345
 
-// A searchRow is one line of the reference's indexOf tables: a haystack, a
+// A searchRow is one line of Node 20's indexOf results: a haystack, a
 // call, and what indexOf and lastIndexOf return for it.
 type searchRow struct {
 	hay         string
@@ -82,7 +82,8 @@ type searchNeedleBuf string
 
 const searchAbc = "abcabcabc"
 
-// The reference's table on abcabcabc (4.2), plus the extremes of Go's int.
+// Node 20's indexOf and lastIndexOf on abcabcabc, plus the extremes of
+// Go's int.
 var searchAbcRows = []searchRow{
 	{searchAbc, "b", searchDefault, "", 1, 7},
 	{searchAbc, "b", 2, "", 4, 1},
@@ -329,7 +330,7 @@ func TestSearchViews(t *testing.T) {
 	qt.Assert(t, err, qt.ErrorIs, fs.ErrClosed)
 }
 
-// The reference's compare examples (4.1) and the argument rules.
+// Node 20's buf.compare examples and its argument rules.
 func TestCompareRange(t *testing.T) {
 	src := searchBuf(t, "\x01\x02\x03\x04\x05")
 	tgt := searchBuf(t, "\x02\x03\x04\x05\x06")

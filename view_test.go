@@ -185,33 +185,3 @@ func TestViewEveryType(t *testing.T) {
 	checkView(t, math.Pi, func(p []byte) { ne.PutUint64(p, math.Float64bits(math.Pi)) })
 	checkView(t, viewNamed(0xabcd), func(p []byte) { ne.PutUint16(p, 0xabcd) })
 }
-
-func ExampleView() {
-	b, err := Alloc(16)
-	if err != nil {
-		panic(err)
-	}
-	defer b.Close()
-	counters, err := View[uint32](b)
-	if err != nil {
-		panic(err)
-	}
-	counters[0] = 7
-	counters[3]++
-	fmt.Println(len(counters), counters[0], counters[3])
-
-	// The same bytes through a view at an aligned offset.
-	tail, err := View[uint32](b.Slice(12, 16))
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(tail[0])
-
-	// A view must start at an address aligned for its type.
-	_, err = View[uint32](b.Slice(1, 5))
-	fmt.Println(errors.Is(err, fs.ErrInvalid))
-	// Output:
-	// 4 7 1
-	// 1
-	// true
-}

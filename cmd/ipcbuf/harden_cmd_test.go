@@ -1,7 +1,7 @@
 package main
 
-// Hardening of the command, reliability scenarios 19 and 26 of
-// reliability-matrix.md: a key with leading zeros is the decimal key; bad
+// Hardening of the command, reliability scenarios 19 and 26 (rows of
+// TESTING.md's reliability table): a key with leading zeros is the decimal key; bad
 // input is refused before anything is created; rm removes only buffers.
 
 import (

@@ -1,5 +1,0 @@
-//go:build !race
-
-package ipcbuf_test
-
-const mutexUnderRace = false
