@@ -106,8 +106,9 @@ const maxOpenTries = 8
 // same loop as openFD's, for objects that have no descriptor to check or
 // publish. Create exclusively when the options allow, so we know whether
 // the object is ours; if it exists (and Exclusive is not set), open it; if
-// it vanished between the two calls, try again. create fails with EEXIST when the object exists, open with ENOENT
-// when it does not; what describes it in the message is what.
+// it vanished between the two calls, try again. create fails with EEXIST
+// when the object exists, open with ENOENT when it does not; what
+// describes it in the message is what.
 func createOrOpen[H any](o options, size int, what string, create, open func() (H, error)) (h H, created bool, err error) {
 	for try := 1; ; try++ {
 		if o.mayCreate(size) {
