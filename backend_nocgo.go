@@ -2,14 +2,22 @@
 
 package ipcbuf
 
-import "io/fs"
+import (
+	"io/fs"
+	"unsafe"
+)
 
-// OpenFile would map a file, but this build has no cgo: it returns an error
-// matching errors.ErrUnsupported.
-func OpenFile(path string, size int, opts ...Option) (*Buffer, error) {
-	return nil, &fs.PathError{Op: "open", Path: path, Err: errNoCgo}
-}
+// This build has no cgo: the file backend (backend_file.go) and the system
+// calls of regions (mapfd.go) are left out, as are the POSIX and System V
+// backends (see backend_noposix.go, backend_nosysv.go). No region is ever
+// made, so the region's calls below are never reached.
 
-func removeFileObject(path string, id objectID) error {
-	return &fs.PathError{Op: "remove", Path: path, Err: errNoCgo}
-}
+func openFile(path string, _ int, _ options) (*Buffer, error) { return nil, noCgo("open", path) }
+
+func removeFile(path string) error { return noCgo("remove", path) }
+
+func noCgo(op, path string) error { return &fs.PathError{Op: op, Path: path, Err: errNoCgo} }
+
+func msync(unsafe.Pointer, int) error   { return errNoCgo }
+func munmap(unsafe.Pointer, int) error  { return errNoCgo }
+func reserve(unsafe.Pointer, int) error { return errNoCgo }

@@ -2,26 +2,21 @@
 
 package ipcbuf
 
-import "io/fs"
+import (
+	"io/fs"
+	"unsafe"
+)
 
-// OpenSysV would attach a System V segment, but this build leaves the System
-// V backend out: it returns an error matching errors.ErrUnsupported.
-func OpenSysV(key int, size int, opts ...Option) (*Buffer, error) {
-	return nil, &fs.PathError{Op: "open", Path: keyPath(key), Err: errNoSysV}
-}
-
-// RemoveSysV would remove a System V segment, but this build leaves the
-// System V backend out: it returns an error matching errors.ErrUnsupported.
-func RemoveSysV(key int) error {
-	return &fs.PathError{Op: "remove", Path: keyPath(key), Err: errNoSysV}
-}
-
-func removeSysVID(target string, id int) error {
-	return &fs.PathError{Op: "remove", Path: target, Err: errNoSysV}
-}
-
-func removeSysVSegment(target string, id int, want objectID, attached bool) error {
-	return removeSysVID(target, id)
-}
+// This build leaves the System V backend (backend_sysv.go) out.
 
 const haveSysV = false
+
+func openSysV(key int, _ int, _ options) (*Buffer, error) { return nil, noSysV("open", key) }
+
+func removeSysV(key int) error { return noSysV("remove", key) }
+
+func shmdt(unsafe.Pointer) error { return errNoSysV } // no region is ever attachedSysV
+
+func noSysV(op string, key int) error {
+	return &fs.PathError{Op: op, Path: keyPath(key), Err: errNoSysV}
+}

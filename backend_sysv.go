@@ -2,37 +2,25 @@
 
 package ipcbuf
 
+// The System V shared memory backend: segments found with shmget and
+// attached with shmat. The exported API is in backend.go.
+
 import (
 	"fmt"
 	"io/fs"
 	"syscall"
+	"unsafe"
 
 	"github.com/ipcbuf/ipcbuf/cshim"
 )
 
-// OpenSysV attaches the System V shared memory segment with the given key
-// (shmget, shmat), creating it with size bytes if it does not exist, unless
-// the options say otherwise.
-//
-// An existing segment's real size comes from the kernel (IPC_STAT): size 0
-// maps all of it, a smaller size maps that many bytes, and a larger size is
-// an error, because System V segments cannot grow. Segments outlive every
-// process that used them until RemoveSysV (ipcrm -m) or a reboot.
-//
-// key is a key_t: any value from math.MinInt32 to math.MaxUint32 except 0,
-// which is IPC_PRIVATE and names no segment another process can find.
-// The mode of a new segment is exact; System V ignores the umask.
-func OpenSysV(key int, size int, opts ...Option) (*Buffer, error) {
-	o, err := parseOptions(size, opts)
-	if err == nil {
-		err = checkKey(key)
-	}
-	target := keyPath(key)
+const haveSysV = true
+
+// openSysV is OpenSysV once its arguments are checked.
+func openSysV(key int, size int, o options) (*Buffer, error) {
+	target := keyName(key)
 	fail := func(err error) (*Buffer, error) {
 		return nil, &fs.PathError{Op: "open", Path: target, Err: err}
-	}
-	if err != nil {
-		return fail(err)
 	}
 	k := int32(uint32(key))
 	id, created, err := createOrOpen(o, size, "segment",
@@ -75,58 +63,68 @@ func attachSysV(id int, target string, size int, o options) (*Buffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &region{addr: addr, size: real, sysvID: id, reserve: reserveRegion,
-		unmap: func(r *region) error { return cshim.Shmdt(r.addr) },
-		ident: sysvObjectID(st)}
+	r := newRegion(addr, real, attachedSysV, segment{target: target, id: id, ident: sysvIdentOf(st)})
 	return newMapped(KindSysV, target, r, n, o.readOnly), nil
 }
 
-// RemoveSysV marks the System V segment with the given key for removal
-// (IPC_RMID), as ipcrm -M does. It disappears when the last process detaches;
-// from now on the key finds no segment. A missing segment is an error
-// matching fs.ErrNotExist.
-func RemoveSysV(key int) error {
-	target := keyPath(key)
-	err := checkKey(key)
-	if err == nil {
-		var id int
-		if id, err = cshim.Shmget(int32(uint32(key)), 0, 0); err == nil {
-			return removeSysVID(target, id)
-		}
+// shmdt detaches the segment attached at addr: how a region of kind
+// attachedSysV is unmapped.
+func shmdt(addr unsafe.Pointer) error { return cshim.Shmdt(addr) }
+
+// removeSysV is RemoveSysV once the key is checked.
+func removeSysV(key int) error {
+	id, err := cshim.Shmget(int32(uint32(key)), 0, 0)
+	if err != nil {
+		return &fs.PathError{Op: "remove", Path: keyName(key), Err: err}
 	}
-	return &fs.PathError{Op: "remove", Path: target, Err: err}
+	return rmid(keyName(key), id)
 }
 
-func removeSysVID(target string, id int) error {
+func rmid(target string, id int) error {
 	if err := cshim.ShmRmid(id); err != nil {
 		return &fs.PathError{Op: "remove", Path: target, Err: err}
 	}
 	return nil
 }
 
-func sysvObjectID(st cshim.ShmIdent) objectID {
-	return objectID{known: true, key: st.Key, cuid: st.CUID, cpid: st.CPID, ctime: st.Ctime, size: st.Size}
+// sysvIdent is what identified a segment when a buffer attached it: key,
+// creator's user and process, creation time (seconds) and size.
+type sysvIdent struct {
+	key   int32
+	cuid  uint32
+	cpid  int32
+	ctime int64
+	size  int
 }
 
-// removeSysVSegment marks a buffer's segment id for removal, if it is
-// still the segment that want recorded at open (see Buffer.Remove).
-// attached says that the buffer is still attached to it, so that the
-// identifier cannot have been reused.
-func removeSysVSegment(target string, id int, want objectID, attached bool) error {
+func sysvIdentOf(st cshim.ShmIdent) sysvIdent {
+	return sysvIdent{key: st.Key, cuid: st.CUID, cpid: st.CPID, ctime: st.Ctime, size: st.Size}
+}
+
+// segment is a buffer's System V segment, for Buffer.Remove: its target,
+// identifier and identity at open.
+type segment struct {
+	target string
+	id     int
+	ident  sysvIdent
+}
+
+// remove marks the segment for removal, if it is still the one the buffer
+// attached (see Buffer.Remove). While the buffer is attached the segment
+// cannot be destroyed, so its identifier cannot have been reused.
+func (s segment) remove(attached bool) error {
 	if !attached {
-		st, err := cshim.ShmStatIdent(id)
+		st, err := cshim.ShmStatIdent(s.id)
 		switch {
 		case err == syscall.EINVAL || err == syscall.EIDRM:
-			err = errNotTheObject(fmt.Sprintf("segment id %d is gone", id))
+			err = errNotTheObject(fmt.Sprintf("segment id %d is gone", s.id))
 		case err != nil:
-		case sysvObjectID(st) != want:
-			err = errNotTheObject(fmt.Sprintf("segment id %d is now another segment (key %s) or was removed", id, keyName(int(st.Key))))
+		case sysvIdentOf(st) != s.ident:
+			err = errNotTheObject(fmt.Sprintf("segment id %d is now another segment (key %s) or was removed", s.id, keyName(int(st.Key))))
 		}
 		if err != nil {
-			return &fs.PathError{Op: "remove", Path: target, Err: err}
+			return &fs.PathError{Op: "remove", Path: s.target, Err: err}
 		}
 	}
-	return removeSysVID(target, id)
+	return rmid(s.target, s.id)
 }
-
-const haveSysV = true

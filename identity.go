@@ -10,58 +10,42 @@ import (
 	"github.com/ipcbuf/ipcbuf/cshim"
 )
 
-// identified wraps an fdObject's open so that *id records the identity of
-// the descriptor it last returned: the object the buffer will map, which
-// Remove later checks the name against.
-func identified(open func(name string, flags int, mode uint32) (int, error), id *objectID) func(string, int, uint32) (int, error) {
-	return func(name string, flags int, mode uint32) (int, error) {
-		fd, err := open(name, flags, mode)
-		if err == nil {
-			*id = objectID{}
-			if fi, err := cshim.FstatID(fd); err == nil {
-				*id = fileObjectID(fi)
-			}
-		}
-		return fd, err
-	}
+// fdIdentity is a file or POSIX object as a buffer opened it: the
+// namedObject of its region, so that Buffer.Remove unlinks the name only
+// while it still refers to that object.
+type fdIdentity struct {
+	obj   fdObject
+	known bool // false if statx failed at open: the name is then not checked
+	// Device, inode and birth time (0 where the file system records none).
+	dev, ino, btime uint64
 }
 
-func fileObjectID(fi cshim.FileID) objectID {
-	return objectID{known: true, dev: fi.Dev, ino: fi.Ino, btime: uint64(fi.Btime)}
+// identify records the identity of obj, open at fd: the object the buffer
+// maps, which Remove later checks the name against.
+func identify(obj fdObject, fd int) fdIdentity {
+	id := fdIdentity{obj: obj}
+	if fi, err := cshim.FstatID(fd); err == nil {
+		id.known, id.dev, id.ino, id.btime = true, fi.Dev, fi.Ino, uint64(fi.Btime)
+	}
+	return id
 }
 
-// recordIn records id in the buffer an open returned, if it returned one.
-func (id *objectID) recordIn(b *Buffer, err error) (*Buffer, error) {
-	if b != nil {
-		b.m.reg.ident = *id
-	}
-	return b, err
-}
-
-// removeFileObject unlinks path if it still names the regular file that id
-// recorded (see Buffer.Remove).
-func removeFileObject(path string, id objectID) error {
-	if err := checkSameFile(path, path, id); err != nil {
-		return err
-	}
-	if err := cshim.Unlink(path); err != nil {
-		return &fs.PathError{Op: "remove", Path: path, Err: err}
-	}
-	return nil
-}
-
-// checkSameFile checks that path, which a buffer's target names, still
-// refers to the regular file recorded in id. An identity that could not be
-// recorded at open (statx failed there) is not checked.
-func checkSameFile(target, path string, id objectID) error {
-	fi, err := cshim.LstatID(path)
+// remove unlinks the object's name if it still refers to the regular file
+// recorded at open (see Buffer.Remove). Whether the buffer is attached
+// makes no difference to the check.
+func (id fdIdentity) remove(bool) error {
+	fi, err := cshim.LstatID(id.obj.path)
 	switch {
 	case err != nil:
-		return &fs.PathError{Op: "remove", Path: target, Err: err}
 	case fi.Mode&syscall.S_IFMT != syscall.S_IFREG:
-		return &fs.PathError{Op: "remove", Path: target, Err: errNotTheObject("the name refers to " + fileTypeName(fi.Mode) + ", not a regular file")}
-	case id.known && !id.sameFile(fi.Dev, fi.Ino, uint64(fi.Btime)):
-		return &fs.PathError{Op: "remove", Path: target, Err: errNotTheObject("the name now refers to another file")}
+		err = errNotTheObject("the name refers to " + fileTypeName(fi.Mode) + ", not a regular file")
+	case id.known && (fi.Dev != id.dev || fi.Ino != id.ino || uint64(fi.Btime) != id.btime):
+		err = errNotTheObject("the name now refers to another file")
+	default:
+		err = id.obj.unlink(id.obj.name)
+	}
+	if err != nil {
+		return &fs.PathError{Op: "remove", Path: id.obj.target, Err: err}
 	}
 	return nil
 }

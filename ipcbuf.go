@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"runtime"
 	"sync"
-	"sync/atomic"
-	"unsafe"
 )
 
 // Kind says where a Buffer's bytes live.
@@ -39,19 +37,7 @@ func (k Kind) String() string {
 // Supported reports whether this build can make buffers of kind k: memory
 // buffers always, the shared kinds when cgo is on and no build tag has left
 // their backend out.
-func (k Kind) Supported() bool {
-	switch k {
-	case KindMemory:
-		return true
-	case KindPOSIX:
-		return havePOSIX
-	case KindFile:
-		return cgoEnabled
-	case KindSysV:
-		return haveSysV
-	}
-	return false
-}
+func (k Kind) Supported() bool { return k <= KindSysV && k.leftOut() == nil }
 
 // Buffer is a fixed-length run of bytes in one of the four kinds of memory.
 // It implements io.ReaderAt, io.WriterAt and io.Closer.
@@ -84,107 +70,6 @@ type mapping struct {
 	reg      *region // nil for memory buffers
 	cleanup  runtime.Cleanup
 	waits    waitList // this process's Wait calls on the memory, which Close wakes
-}
-
-// region is memory mapped outside the Go heap. It holds no pointer to its
-// mapping, so the mapping's cleanup can take it as its argument. mu orders
-// Close's changes to it before the cleanup's use of it.
-type region struct {
-	mu      sync.Mutex
-	dirty   atomic.Bool         // a method wrote the memory since the last flush
-	exposed atomic.Bool         // Bytes or View handed the memory out: it may be written at any time, and Close must keep its addresses reserved
-	reserve func(*region) error // swaps the memory for an inaccessible reservation; see retire
-	addr    unsafe.Pointer
-	size    int                 // bytes mapped at addr
-	span    int                 // bytes that munmap and the reservation cover: size rounded up to whole huge pages once the kernel asked for that (see wholePages); 0 until then
-	flush   func(*region) error // writes the bytes back (msync); nil if nothing to do
-	unmap   func(*region) error // munmap or shmdt
-	sysvID  int                 // the segment's identifier, for Remove; -1 otherwise
-	ident   objectID            // what the object was at open, for Remove
-}
-
-// objectID is what identified a buffer's named object when it was opened,
-// so that Remove removes that object and no other that has taken its name,
-// or for System V its identifier, since. See Buffer.Remove.
-type objectID struct {
-	known bool
-	// A file or POSIX object: device, inode and birth time (0 where the
-	// file system records none).
-	dev, ino, btime uint64
-	// A System V segment: key, creator's user and process, creation time
-	// (seconds) and size.
-	key   int32
-	cuid  uint32
-	cpid  int32
-	ctime int64
-	size  int
-}
-
-// release flushes and unmaps r: by Close, or by the cleanup when no view of
-// the memory is reachable (after a retire, it unmaps the reservation).
-func (r *region) release() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return errors.Join(r.sync(), r.unmap(r))
-}
-
-// sync flushes r if anything may have been written to it since the last
-// flush: msync costs a disk flush even when nothing changed.
-func (r *region) sync() error {
-	if r.flush == nil || !r.exposed.Load() && !r.dirty.Swap(false) {
-		return nil
-	}
-	if err := r.flush(r); err != nil {
-		r.dirty.Store(true) // still to do
-		return err
-	}
-	return nil
-}
-
-// written records that a method is about to write r.
-func (r *region) written() {
-	if !r.dirty.Load() {
-		r.dirty.Store(true)
-	}
-}
-
-// retire is Close's release for memory whose slices Bytes or View handed
-// out: such a slice may still be used after Close, and must then fault,
-// never reach whatever the kernel maps at the same address next. So retire
-// flushes r and replaces the mapping, in one mmap(MAP_FIXED), with an
-// inaccessible reservation of the same addresses that holds no memory and
-// no reference to the object; the cleanup unmaps the reservation when no
-// Buffer on the memory is reachable. It returns whether the cleanup is
-// still needed.
-//
-// Where no reservation can be made (over huge pages, whose size cannot be
-// learnt without /proc; or when mmap fails), retire keeps the memory
-// mapped, for the cleanup to unmap as it would the reservation: unmapping
-// now would free addresses that a stale slice still points to, for the
-// next mapping to take.
-func (r *region) retire() (needCleanup bool, err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	err = r.sync()
-	r.flush = nil
-	if r.reserve != nil && r.size > 0 {
-		_ = r.reserve(r) // on success, it set r.unmap to release the reservation
-		return true, err
-	}
-	err = errors.Join(err, r.unmap(r))
-	r.unmap = func(*region) error { return nil }
-	return false, err
-}
-
-// newMapped returns a Buffer over n bytes of the region r (n ≤ r.size) and
-// arranges for r to be released when the Buffer and its views are gone.
-func newMapped(kind Kind, name string, r *region, n int, readOnly bool) *Buffer {
-	m := &mapping{kind: kind, name: name, reg: r, readOnly: readOnly}
-	if n > 0 {
-		m.data = unsafe.Slice((*byte)(r.addr), n)
-	}
-	m.cleanup = runtime.AddCleanup(m, func(r *region) { _ = r.release() }, r)
-	return &Buffer{m: m, n: n}
 }
 
 // maxSize is the largest buffer ipcbuf will try to make: 128 TiB, the user
@@ -456,26 +341,7 @@ func (b *Buffer) Remove() error {
 	// Remove relies on the mapping to keep it.
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	attached := !m.closed
-	switch m.kind {
-	case KindPOSIX:
-		return removeShmObject(m.name[1:], m.reg.ident)
-	case KindFile:
-		return removeFileObject(m.name, m.reg.ident)
-	}
-	return removeSysVSegment(m.name, m.reg.sysvID, m.reg.ident, attached)
-}
-
-// sameFile reports whether a file identity found now is the one recorded
-// at open.
-func (id objectID) sameFile(dev, ino, btime uint64) bool {
-	return dev == id.dev && ino == id.ino && btime == id.btime
-}
-
-// errNotTheObject is Remove's error when the name or identifier now
-// belongs to another object than the buffer's.
-func errNotTheObject(what string) error {
-	return fmt.Errorf("%s: the object this buffer opened is gone, and the other one is left alone: %w", what, fs.ErrNotExist)
+	return m.reg.remove(!m.closed)
 }
 
 // ErrReadOnly is returned, wrapped in an *fs.PathError, by methods that

@@ -3,25 +3,25 @@
 package ipcbuf
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strconv"
 	"syscall"
+	"unsafe"
 
 	"github.com/ipcbuf/ipcbuf/cshim"
 )
 
 // fdObject is a named object opened as a descriptor and then mapped: a POSIX
-// shared memory object or a file. The two backends differ only in how they
-// name, open, link and unlink.
+// shared memory object (backend_posix.go) or a file (backend_file.go). The
+// two backends differ only in how they name, open, publish and unlink.
 type fdObject struct {
 	kind   Kind
 	target string                                                 // what Name returns
 	name   string                                                 // what open, unlink and link take for the object: "/name" or the path
+	path   string                                                 // where the name is as a file, for lstat: the path, or the object's file in shmDir
 	open   func(name string, flags int, mode uint32) (int, error) // shm_open or open
 	unlink func(name string) error                                // shm_unlink or unlink
 	// publish moves the finished object made under a temporary name to
@@ -30,8 +30,7 @@ type fdObject struct {
 	// in it.
 	publish func(oldname, newname string) error
 	temp    func(rnd string) string
-	exists  func() (bool, error) // whether the name exists (lstat)
-	synced  func() error         // makes a new name durable; nil if none
+	synced  func() error // makes a new name durable; nil if none
 }
 
 // openFD opens (or creates) obj per o and maps size bytes of it (size 0: all
@@ -61,8 +60,8 @@ func openFD(obj fdObject, size int, o options) (*Buffer, error) {
 		// taken. It is only a hint: createFD and openExisting handle a
 		// name that appears or vanishes after it.
 		existing := false
-		if o.mayCreate(size) && !o.exclusive && obj.exists != nil {
-			existing, _ = obj.exists()
+		if o.mayCreate(size) && !o.exclusive {
+			existing, _ = cshim.Exists(obj.path)
 		}
 		if o.mayCreate(size) && !existing {
 			b, err := createFD(obj, acc, size, o)
@@ -94,6 +93,44 @@ func openFD(obj fdObject, size int, o options) (*Buffer, error) {
 			return fail(err)
 		}
 		return b, nil
+	}
+}
+
+// maxOpenTries bounds the create-or-open loops. An object that vanishes
+// between a failed create and a failed open is retried; a name that keeps
+// doing so (a dangling symlink: O_EXCL says it exists, open says it does
+// not) is an error, not a hang.
+const maxOpenTries = 8
+
+// createOrOpen is how System V segments and the named semaphores open: the
+// same loop as openFD's, for objects that have no descriptor to check or
+// publish. Create exclusively when the options allow, so we know whether
+// the object is ours; if it exists (and Exclusive is not set), open it; if
+// it vanished between the two calls, try again. create fails with EEXIST
+// when the object exists, open with ENOENT when it does not; what
+// describes it in the message is what.
+func createOrOpen[H any](o options, size int, what string, create, open func() (H, error)) (h H, created bool, err error) {
+	for try := 1; ; try++ {
+		if o.mayCreate(size) {
+			h, err = create()
+			if err == nil {
+				return h, true, nil
+			}
+			if err != syscall.EEXIST || o.exclusive {
+				return h, false, err
+			}
+		}
+		h, err = open()
+		if err == nil {
+			return h, false, nil
+		}
+		if err == syscall.ENOENT && o.mayCreate(size) && try < maxOpenTries {
+			continue
+		}
+		if err == syscall.ENOENT && size == 0 && !o.openOnly {
+			err = fmt.Errorf("size 0 opens an existing %s, and there is none: %w", what, err)
+		}
+		return h, false, err
 	}
 }
 
@@ -135,13 +172,13 @@ func createFD(obj fdObject, acc, size int, o options) (*Buffer, error) {
 		}
 	}
 	defer cshim.Close(fd)
-	r, err := initCreated(fd, size, o)
+	r, err := initCreated(obj, fd, size, o)
 	if err != nil {
 		_ = obj.unlink(tmp)
 		return nil, err
 	}
 	if err := obj.publish(tmp, obj.name); err != nil {
-		_ = r.unmap(r)
+		_ = r.unmap()
 		_ = obj.unlink(tmp)
 		switch err {
 		case syscall.EINVAL, syscall.EOPNOTSUPP, syscall.ENOSYS, syscall.EPERM, syscall.EXDEV:
@@ -151,7 +188,7 @@ func createFD(obj fdObject, acc, size int, o options) (*Buffer, error) {
 	}
 	if obj.synced != nil {
 		if err := obj.synced(); err != nil {
-			_ = r.unmap(r)
+			_ = r.unmap()
 			_ = obj.unlink(obj.name)
 			return nil, err
 		}
@@ -177,10 +214,10 @@ func createAt(obj fdObject, acc, size int, o options) (*Buffer, error) {
 // finishCreated makes the object at fd, which this process created under
 // name, whole and maps it; on failure it removes name.
 func finishCreated(obj fdObject, name string, fd, size int, o options) (*Buffer, error) {
-	r, err := initCreated(fd, size, o)
+	r, err := initCreated(obj, fd, size, o)
 	if err == nil && obj.synced != nil {
 		if err = obj.synced(); err != nil {
-			_ = r.unmap(r)
+			_ = r.unmap()
 		}
 	}
 	if err != nil {
@@ -192,12 +229,12 @@ func finishCreated(obj fdObject, name string, fd, size int, o options) (*Buffer,
 
 // initCreated gives a new object at fd its exact mode and size bytes of
 // storage, and maps it.
-func initCreated(fd, size int, o options) (*region, error) {
+func initCreated(obj fdObject, fd, size int, o options) (*region, error) {
 	// The mode given to open was filtered by the umask.
 	if err := cshim.Fchmod(fd, uint32(o.mode)); err != nil {
 		return nil, err
 	}
-	return mapAndGrow(fd, cshim.Stat{}, int64(size), o)
+	return mapAndGrow(obj, fd, cshim.Stat{}, int64(size), o)
 }
 
 // openExisting opens obj's existing object. When the options allow
@@ -302,14 +339,14 @@ func mapExisting(obj fdObject, fd int, st cshim.Stat, size int, o options) (*Buf
 	if n > st.Size && o.readOnly {
 		return nil, invalid("the object is %d bytes: a read-only buffer cannot grow it to %d", st.Size, n)
 	}
-	r, err := mapAndGrow(fd, st, n, o)
+	r, err := mapAndGrow(obj, fd, st, n, o)
 	if err != nil {
 		return nil, err
 	}
 	return newMapped(obj.kind, obj.target, r, int(n), o.readOnly), nil
 }
 
-// mapAndGrow maps n bytes of the object at fd, whose state was st, and,
+// mapAndGrow maps n bytes of obj, open at fd, whose state was st, and,
 // unless read-only, gives every mapped page storage, growing the object to
 // n bytes if it is smaller. On failure the object is left as it was found:
 // the mapping is made first (mapping past the end of a file is allowed), so
@@ -322,21 +359,19 @@ func mapExisting(obj fdObject, fd int, st cshim.Stat, size int, o options) (*Buf
 // process grow the same object at the very moment this grow fails, the
 // cut takes its growth back too: nothing here locks the object against
 // other openers.
-func mapAndGrow(fd int, st cshim.Stat, n int64, o options) (*region, error) {
-	r := &region{flush: msyncRegion, unmap: munmapRegion, reserve: reserveRegion, sysvID: -1}
+func mapAndGrow(obj fdObject, fd int, st cshim.Stat, n int64, o options) (*region, error) {
+	kind := mappedWritable
 	if o.readOnly {
-		r.flush = nil // nothing here can write the memory: never a disk flush
+		kind = mappedReadOnly // nothing here can write the memory: never a disk flush
 	}
-	if n > 0 {
-		addr, err := cshim.Mmap(fd, int(n), !o.readOnly)
-		if err != nil {
+	var addr unsafe.Pointer
+	if n > 0 { // mmap cannot map 0 bytes: an empty object gets an empty region
+		var err error
+		if addr, err = cshim.Mmap(fd, int(n), !o.readOnly); err != nil {
 			return nil, err
 		}
-		r.addr, r.size = addr, int(n)
-	} else {
-		// mmap cannot map 0 bytes: an empty object gets an empty buffer.
-		r.flush, r.unmap = nil, func(*region) error { return nil }
 	}
+	r := newRegion(addr, int(n), kind, identify(obj, fd))
 	if o.readOnly {
 		return r, nil
 	}
@@ -361,7 +396,7 @@ func mapAndGrow(fd int, st cshim.Stat, n int64, o options) (*region, error) {
 		}
 	}
 	if err != nil {
-		_ = r.unmap(r)
+		_ = r.unmap()
 		return nil, err
 	}
 	return r, nil
@@ -407,85 +442,12 @@ func notRegularOpen(obj fdObject, o options, err error) error {
 	return err
 }
 
-func msyncRegion(r *region) error { return cshim.Msync(r.addr, r.size) }
+// The system calls by which a region (region.go) is flushed, reserved and
+// unmapped.
 
-func munmapRegion(r *region) error {
-	return wholePages(r, func(n int) error { return cshim.Munmap(r.addr, n) })
-}
-
-// reserveRegion swaps r's mapping for an inaccessible reservation of the
-// same addresses (see region.retire), which munmap then releases. It
-// serves every kind: MAP_FIXED detaches a System V segment as shmdt does.
-func reserveRegion(r *region) error {
-	if err := wholePages(r, func(n int) error { return cshim.Reserve(r.addr, n) }); err != nil {
-		return err
-	}
-	r.unmap = munmapRegion
-	return nil
-}
-
-// wholePages calls unmap (munmap or a reservation) with the length of r's
-// mapping. That is r.size unless the mapping is of huge pages (a file on
-// hugetlbfs, a System V segment made with SHM_HUGETLB): the kernel maps
-// those whole, so the mapping runs to the end of the last huge page, and it
-// refuses with EINVAL to unmap or replace part of one. Nothing at open
-// tells the page size of a segment, so on EINVAL wholePages asks the
-// mapping itself (pageSizeAt) and calls again on whole pages; r.span keeps
-// the length for the next call. r.mu must be held.
-func wholePages(r *region, unmap func(n int) error) error {
-	n := max(r.span, r.size)
-	err := unmap(n)
-	if err != syscall.EINVAL {
-		return err
-	}
-	page, perr := pageSizeAt(r.addr)
-	if perr != nil {
-		return fmt.Errorf("%w (and the page size of the mapping is unknown: %v)", err, perr)
-	}
-	whole := (r.size + page - 1) / page * page
-	if whole == n {
-		return err // not a matter of page size
-	}
-	if err = unmap(whole); err == nil {
-		r.span = whole
-	}
-	return err
-}
-
-// OpenFile maps the file at path into memory, shared: the file's bytes are
-// in the buffer at open, and writes to the buffer reach the file (on disk by
-// Sync, Close, or when the buffer is collected). A missing file is created
-// with the size asked for, unless the options say otherwise; see the
-// package documentation for how sizes work.
-func OpenFile(path string, size int, opts ...Option) (*Buffer, error) {
-	o, err := parseOptions(size, opts)
-	if err == nil {
-		err = checkPath(path)
-	}
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
-	}
-	var id objectID
-	obj := fileObject(path)
-	obj.open = identified(obj.open, &id)
-	return id.recordIn(openFD(obj, size, o))
-}
-
-// fileObject is the file at path as an fdObject.
-func fileObject(path string) fdObject {
-	dir, base := filepath.Dir(path), filepath.Base(path)
-	return fdObject{
-		kind:    KindFile,
-		target:  path,
-		name:    path,
-		open:    cshim.Open,
-		unlink:  cshim.Unlink,
-		publish: cshim.RenameNoReplace,
-		temp:    func(rnd string) string { return filepath.Join(dir, tempName(base, rnd)) },
-		exists:  func() (bool, error) { return cshim.Exists(path) },
-		synced:  func() error { return syncDir(dir) },
-	}
-}
+func msync(addr unsafe.Pointer, n int) error   { return cshim.Msync(addr, n) }
+func munmap(addr unsafe.Pointer, n int) error  { return cshim.Munmap(addr, n) }
+func reserve(addr unsafe.Pointer, n int) error { return cshim.Reserve(addr, n) }
 
 // tempName is the temporary name under which an object called name is made
 // (see createFD): name, cut short so the whole stays within NAME_MAX, then
@@ -493,18 +455,4 @@ func fileObject(path string) fdObject {
 // what it is for.
 func tempName(name, rnd string) string {
 	return name[:min(len(name), 200)] + ".ipcbuf-tmp-" + rnd
-}
-
-// syncDir makes a new directory entry durable, so that a file created and
-// then synced survives a crash.
-func syncDir(dir string) error {
-	fd, err := cshim.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
-	if err != nil {
-		return err
-	}
-	defer cshim.Close(fd)
-	if err := cshim.Fsync(fd); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return err // EINVAL: this file system has nothing to sync for directories
-	}
-	return nil
 }

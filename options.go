@@ -1,10 +1,7 @@
 package ipcbuf
 
 import (
-	"fmt"
 	"io/fs"
-	"math/rand/v2"
-	"syscall"
 )
 
 // An Option changes how OpenShm, OpenFile, OpenSysV and Open open their
@@ -88,50 +85,9 @@ func parseOptions(size int, opts []Option) (options, error) {
 	return o, nil
 }
 
-// shmTempRand gives CreateShmTemp its random names; tests replace it to
-// force collisions. math/rand/v2's generator is seeded unpredictably.
-var shmTempRand = rand.Uint64
-
-// maxOpenTries bounds the create-or-open loops. An object that vanishes
-// between a failed create and a failed open is retried; a name that keeps
-// doing so (a dangling symlink: O_EXCL says it exists, open says it does
-// not) is an error, not a hang.
-const maxOpenTries = 8
-
 // mayCreate reports whether opening with o and size may create the object.
 // Size 0 only ever attaches to an existing object.
 func (o options) mayCreate(size int) bool { return !o.openOnly && size > 0 }
-
-// createOrOpen is how System V segments open (POSIX objects and files have
-// their own, in openFD): create exclusively when the
-// options allow, so we know whether the object is ours; if it exists (and
-// Exclusive is not set), open it; if it vanished between the two calls, try
-// again. create fails with EEXIST when the object exists, open with ENOENT
-// when it does not; what describes it in the message is what.
-func createOrOpen[H any](o options, size int, what string, create, open func() (H, error)) (h H, created bool, err error) {
-	for try := 1; ; try++ {
-		if o.mayCreate(size) {
-			h, err = create()
-			if err == nil {
-				return h, true, nil
-			}
-			if err != syscall.EEXIST || o.exclusive {
-				return h, false, err
-			}
-		}
-		h, err = open()
-		if err == nil {
-			return h, false, nil
-		}
-		if err == syscall.ENOENT && o.mayCreate(size) && try < maxOpenTries {
-			continue
-		}
-		if err == syscall.ENOENT && size == 0 && !o.openOnly {
-			err = fmt.Errorf("size 0 opens an existing %s, and there is none: %w", what, err)
-		}
-		return h, false, err
-	}
-}
 
 // SemUndo makes a System V semaphore (OpenSemaphore with a key) use
 // SEM_UNDO for this process's Post, Wait and TryWait: when the process

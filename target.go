@@ -1,57 +1,12 @@
 package ipcbuf
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"math"
-	"os"
 	"strconv"
 	"strings"
-	"syscall"
 )
-
-// Open opens the buffer named by target, in node-ipcbuffer's convention:
-//
-//   - "*name" is the POSIX shared memory object name (OpenShm);
-//   - a number, decimal ("4660") or hexadecimal ("0x1234"), is a System V key
-//     (OpenSysV); leading zeros change nothing: "010" is ten, not octal;
-//   - any other string is a file path (OpenFile); write "./123" for a file
-//     named 123.
-//
-// size and opts are as for the constructor the target selects.
-func Open(target string, size int, opts ...Option) (*Buffer, error) {
-	kind, name, key, err := parseTarget(target)
-	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: target, Err: err}
-	}
-	switch kind {
-	case KindPOSIX:
-		return OpenShm(name, size, opts...)
-	case KindSysV:
-		return OpenSysV(key, size, opts...)
-	}
-	return OpenFile(name, size, opts...)
-}
-
-// Remove removes the object named by target (see Open): it unlinks a POSIX
-// object or a file, or marks a System V segment for removal. It removes
-// only what could be a buffer: a path or a POSIX name that refers to a
-// directory, a symbolic link, a FIFO, a socket or a device is an error
-// matching fs.ErrInvalid, and nothing is removed.
-func Remove(target string) error {
-	kind, name, key, err := parseTarget(target)
-	if err != nil {
-		return &fs.PathError{Op: "remove", Path: target, Err: err}
-	}
-	switch kind {
-	case KindPOSIX:
-		return RemoveShm(name)
-	case KindSysV:
-		return RemoveSysV(key)
-	}
-	return removeFile(name)
-}
 
 // ParseTarget splits a target in Open's convention into its kind and its
 // name (POSIX: without the '*'; file: the path) or System V key. A bad
@@ -159,47 +114,4 @@ func checkPath(path string) error {
 		return invalid("file path %q contains a NUL byte", path)
 	}
 	return nil
-}
-
-// removeFile unlinks path if it is a regular file. It never removes a
-// directory: os.Remove would rmdir an empty one, and unlink(2) cannot. The
-// type is checked first (lstat), so that a FIFO, a socket, a device or a
-// symbolic link, which ipcbuf never makes, is left alone too; one that
-// replaces the file between the check and the unlink is not noticed,
-// except a directory, which unlink refuses.
-func removeFile(path string) error {
-	err := checkPath(path)
-	if err == nil {
-		var fi fs.FileInfo
-		if fi, err = os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
-			err = invalid("%s is %s, not a file a buffer could map: nothing removed", path, modeName(fi.Mode()))
-		} else if err == nil {
-			err = syscall.Unlink(path)
-		} else {
-			err = errors.Unwrap(err) // the *fs.PathError Lstat made
-		}
-	}
-	if err != nil {
-		return &fs.PathError{Op: "remove", Path: path, Err: err}
-	}
-	return nil
-}
-
-// modeName names the type of a file, for errors.
-func modeName(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	}
-	return "an irregular file"
 }

@@ -20,3 +20,17 @@ func noBackend(what, tag string) error {
 	}
 	return fmt.Errorf("%s is not in this build (built with tag %s on %s): %w", what, tag, runtime.GOOS, errors.ErrUnsupported)
 }
+
+// leftOut returns the error of kind k if this build leaves its backend out,
+// and nil if the build has it. Memory buffers are in every build.
+func (k Kind) leftOut() error {
+	switch {
+	case k == KindPOSIX && !havePOSIX:
+		return errNoPOSIX
+	case k == KindFile && !cgoEnabled:
+		return errNoCgo
+	case k == KindSysV && !haveSysV:
+		return errNoSysV
+	}
+	return nil
+}
