@@ -15,6 +15,8 @@ type options struct {
 	readOnly  bool
 	noFollow  bool
 	mode      fs.FileMode
+	populate  bool // Populate
+	hugePages bool // HugePages
 	semUndo   bool // SemUndo: System V semaphores only
 }
 
@@ -49,6 +51,40 @@ func NoFollow() Option { return func(o *options) { o.noFollow = true } }
 // is 0600: only the owner can open it. An existing object's mode is left
 // alone.
 func Mode(perm fs.FileMode) Option { return func(o *options) { o.mode = perm } }
+
+// Populate makes opening pay for the buffer's page faults at once, instead
+// of one fault on the first touch of each page: it asks the kernel to fault
+// every page in, for writing (MADV_POPULATE_WRITE), or for reading with
+// ReadOnly (MADV_POPULATE_READ). A new file gets its blocks, a POSIX object
+// or System V segment its memory, and this process's page tables their
+// entries, so that a program that must not stall on its first writes (a
+// latency-sensitive producer, or a writer of records at random offsets into
+// a new file) pays once, up front, in one system call. It costs the memory
+// of the whole buffer at once (a sparse object stops being sparse), and the
+// time to fault it all in: use it for buffers that will be touched all over
+// soon. Where the kernel is older than Linux 5.14 opening fails with an
+// error matching errors.ErrUnsupported; where memory or space runs out, with
+// the kernel's error; in both cases an object the open created is removed
+// and an existing one is left as it was.
+func Populate() Option { return func(o *options) { o.populate = true } }
+
+// HugePages asks for the buffer's memory in huge pages (2 MiB on x86-64)
+// instead of 4 KiB ones: fewer TLB misses for random access over a large
+// buffer, and fewer, larger page faults. For a POSIX object it advises
+// transparent huge pages (MADV_HUGEPAGE), which the tmpfs at /dev/shm must
+// allow: mounted with huge=advise, huge=always or huge=within_size, or
+// the kernel's /sys/kernel/mm/transparent_hugepage/shmem_enabled set to
+// force. A System V segment that opening creates is made with SHM_HUGETLB,
+// from the pool of huge pages the administrator reserved (vm.nr_hugepages),
+// and its size is rounded up to whole huge pages in memory (Len stays the
+// size asked for); an existing segment keeps the pages it was made with.
+// A file's pages are its file system's: for huge pages put the file on a
+// hugetlbfs mount, where they need no option. Where the system refuses —
+// a tmpfs without huge pages, no free huge page in the pool, a file — opening
+// fails with an error that says so and creates nothing. Memory buffers
+// (Alloc) are the Go heap's, which uses transparent huge pages as the
+// system allows.
+func HugePages() Option { return func(o *options) { o.hugePages = true } }
 
 // applyOptions applies opts to the defaults (mode 0600).
 func applyOptions(opts []Option) (options, error) {

@@ -212,6 +212,21 @@ func Reserve(p unsafe.Pointer, n int) error {
 	return nil
 }
 
+// The advice Madvise gives.
+const (
+	AdvicePopulateRead  = C.MADV_POPULATE_READ  // fault every page in for reading (Linux 5.14)
+	AdvicePopulateWrite = C.MADV_POPULATE_WRITE // fault every page in for writing (Linux 5.14)
+	AdviceHugePage      = C.MADV_HUGEPAGE       // back the range with transparent huge pages where allowed
+)
+
+// Madvise gives the kernel advice about the n mapped bytes at p.
+func Madvise(p unsafe.Pointer, n int, advice int) error {
+	if r, err := C.ipcbuf_madvise(p, C.size_t(n), C.int(advice)); r != 0 {
+		return err
+	}
+	return nil
+}
+
 // Msync writes n mapped bytes at p back to their file and waits (MS_SYNC).
 func Msync(p unsafe.Pointer, n int) error {
 	if r, err := C.ipcbuf_msync(p, C.size_t(n)); r != 0 {

@@ -115,6 +115,11 @@ int ipcbuf_reserve(void *addr, size_t len)
 	return p == MAP_FAILED ? -1 : 0;
 }
 
+int ipcbuf_madvise(void *addr, size_t len, int advice)
+{
+	return madvise(addr, len, advice);
+}
+
 #ifdef IPCBUF_POSIX
 int ipcbuf_shm_open(const char *name, int flags, unsigned mode)
 {

@@ -11,7 +11,17 @@
 #define IPCBUF_SHM_H
 
 #include <stddef.h>
+#include <sys/mman.h>
 #include <sys/types.h>
+
+/* glibc before 2.35 lacks the names of Linux 5.14's advice; the kernel
+   answers EINVAL where it lacks the advice itself. */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 /* Descriptors: every open passes O_CLOEXEC so no child inherits them. */
 int ipcbuf_open(const char *path, int flags, unsigned mode);
@@ -45,6 +55,9 @@ int ipcbuf_msync(void *addr, size_t len);
 /* Replaces the mapping at addr with inaccessible address space (MAP_FIXED),
    releasing the object it mapped while keeping the addresses taken. */
 int ipcbuf_reserve(void *addr, size_t len);
+/* madvise(2): ipcbuf passes MADV_POPULATE_READ, MADV_POPULATE_WRITE (Linux
+   5.14) and MADV_HUGEPAGE. */
+int ipcbuf_madvise(void *addr, size_t len, int advice);
 
 #ifdef IPCBUF_POSIX
 /* POSIX shared memory objects; name starts with '/'. */

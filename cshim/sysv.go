@@ -4,6 +4,7 @@ package cshim
 
 // #cgo CFLAGS: -DIPCBUF_SYSV
 // #include <sys/ipc.h>
+// #include <sys/shm.h>
 // #include "shm.h"
 import "C"
 
@@ -13,6 +14,9 @@ import "unsafe"
 const (
 	IPCCreat = C.IPC_CREAT
 	IPCExcl  = C.IPC_EXCL
+	// SHMHugeTLB makes a new segment of huge pages, from the pool that
+	// vm.nr_hugepages reserves.
+	SHMHugeTLB = C.SHM_HUGETLB
 )
 
 // Shmget returns the identifier of the System V segment with key; flags
