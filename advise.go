@@ -18,6 +18,9 @@ import (
 	"github.com/ipcbuf/ipcbuf/cshim"
 )
 
+// madvise is cshim.Madvise; a test replaces it to make the kernel refuse.
+var madvise = cshim.Madvise
+
 // advise applies o's Populate and HugePages to the n bytes mapped at addr,
 // for a buffer of kind. Huge pages are advised first, so that the faults
 // Populate takes are already huge ones.
@@ -26,7 +29,7 @@ func (o options) advise(kind Kind, addr unsafe.Pointer, n int) error {
 		return nil
 	}
 	if o.hugePages && kind == KindPOSIX {
-		if err := cshim.Madvise(addr, n, cshim.AdviceHugePage); err != nil {
+		if err := madvise(addr, n, cshim.AdviceHugePage); err != nil {
 			return fmt.Errorf("HugePages: madvise(MADV_HUGEPAGE): %w", err)
 		}
 	}
@@ -37,7 +40,7 @@ func (o options) advise(kind Kind, addr unsafe.Pointer, n int) error {
 	if o.readOnly {
 		advice, how = cshim.AdvicePopulateRead, "MADV_POPULATE_READ"
 	}
-	err := cshim.Madvise(addr, n, advice)
+	err := madvise(addr, n, advice)
 	switch {
 	case err == nil:
 		return nil

@@ -60,6 +60,8 @@ const (
 	recMethod  = "ipcbuf WriteBigUint64LE"
 	recCopy    = "ipcbuf copy into Bytes"
 	recWriteAt = "ipcbuf WriteAt"
+	recPopPut  = "ipcbuf Populate, Bytes + PutUint64"
+	recPopMeth = "ipcbuf Populate, WriteBigUint64LE"
 )
 
 // A recRun does one contender's timed work on the file at path. It calls
@@ -122,7 +124,7 @@ func runFileRecords(cfg *config) []result {
 	var out []result
 	for _, kind := range []recFileKind{newFile, rewrittenFile} {
 		random := measureRecCase(min(cfg.rounds, recMaxRounds), files, kind, randomCase(cfg, files.size, kind))
-		targetBetter(random, recRandomTarget, recBytes, recMethod)
+		targetBetter(random, recRandomTarget, recBytes, recMethod, recPopPut, recPopMeth)
 		out = append(out, random...)
 	}
 	for _, kind := range []recFileKind{newFile, rewrittenFile} {
@@ -314,6 +316,14 @@ func randomCase(cfg *config, size int, kind recFileKind) recCase {
 			{name: recMethod, baseline: recOSFile, run: func(path string, lap func(string)) error {
 				return ipcbufRecords(path, lap, func(b *ipcbuf.Buffer) error { return writeRecords(b, offs) })
 			}},
+			{name: recPopPut, baseline: recOSFile, note: "opened with the Populate option: the open phase write-faults every page in (MADV_POPULATE_WRITE)",
+				run: func(path string, lap func(string)) error {
+					return ipcbufRecords(path, lap, func(b *ipcbuf.Buffer) error { return putRecords(b, offs) }, ipcbuf.Populate())
+				}},
+			{name: recPopMeth, baseline: recOSFile, note: "opened with the Populate option, as above",
+				run: func(path string, lap func(string)) error {
+					return ipcbufRecords(path, lap, func(b *ipcbuf.Buffer) error { return writeRecords(b, offs) }, ipcbuf.Populate())
+				}},
 			{name: recOSFile, note: "os.OpenFile, File.WriteAt of each record (one pwrite), Sync (fsync), Close",
 				run: func(path string, lap func(string)) error { return osFileRecords(path, lap, offs) }},
 		},
@@ -333,10 +343,10 @@ func randomOffsets(n, size int) []int64 {
 	return offs
 }
 
-// ipcbufRecords opens path with ipcbuf, at its size, lets write fill it,
-// then syncs and closes it.
-func ipcbufRecords(path string, lap func(string), write func(*ipcbuf.Buffer) error) error {
-	b, err := ipcbuf.OpenFile(path, 0)
+// ipcbufRecords opens path with ipcbuf, at its size, with opts, lets write
+// fill it, then syncs and closes it.
+func ipcbufRecords(path string, lap func(string), write func(*ipcbuf.Buffer) error, opts ...ipcbuf.Option) error {
+	b, err := ipcbuf.OpenFile(path, 0, opts...)
 	if err != nil {
 		return err
 	}

@@ -72,7 +72,7 @@ func runOpenCost(cfg *config) []result {
 		return []result{{caseName: "setup", contender: "file", value: math.NaN(), note: err.Error()}}
 	}
 	defer os.RemoveAll(dir)
-	kinds := bufSharedKinds(dir)
+	kinds := append(bufSharedKinds(dir), populatedShm())
 	sizes := []int{cfg.size(sizeMiB), cfg.size(64 * sizeMiB), cfg.size(sizeGiB)}
 	medians := make([][]ocCycle, len(sizes)) // [size][kind]
 	var rs []result
@@ -93,6 +93,17 @@ func runOpenCost(cfg *config) []result {
 	ocAddGrowthNotes(rs, kinds, sizes, medians)
 	ocNoteMethods(rs)
 	return rs
+}
+
+// populatedShm is a POSIX buffer opened with the Populate option, which
+// pays the first touch's page faults in the open.
+func populatedShm() bufKind {
+	pid := os.Getpid()
+	return bufKind{"posix Populate", func(size int) (*ipcbuf.Buffer, error) {
+		return bufOpenUnique(func(seq uint32) (*ipcbuf.Buffer, error) {
+			return ipcbuf.OpenShm(fmt.Sprintf("ipcbuf-bench-%d-%d", pid, seq), size, ipcbuf.Exclusive(), ipcbuf.Populate())
+		})
+	}}
 }
 
 // ocNoteMethods says, on the first rows that show them, where the memory
