@@ -224,3 +224,19 @@ func TestHugePagesSysV(t *testing.T) {
 		qt.Check(t, sysvExists(key), qt.IsFalse, qt.Commentf("the refused open created a segment"))
 	})
 }
+
+// TestOptionsForBuffersOnly: the options that shape a mapping are refused
+// by semaphores, which map nothing, and SemUndo by buffers, which have no
+// semaphore; each is refused before anything is created.
+func TestOptionsForBuffersOnly(t *testing.T) {
+	requireKind(t, ipcbuf.KindPOSIX) // a build without it answers ErrUnsupported first
+	for _, opt := range []ipcbuf.Option{ipcbuf.Populate(), ipcbuf.HugePages(), ipcbuf.NoFollow()} {
+		_, err := ipcbuf.OpenSemaphore("*"+shmName(t), 1, opt)
+		qt.Check(t, err, qt.ErrorIs, fs.ErrInvalid)
+		qt.Check(t, err, qt.ErrorMatches, `.*are for buffers.*`)
+	}
+	target := sharedKinds[0].target(t)
+	_, err := ipcbuf.Open(target, 4096, ipcbuf.SemUndo())
+	qt.Check(t, err, qt.ErrorIs, fs.ErrInvalid)
+	qt.Check(t, err, qt.ErrorMatches, `.*SemUndo is for System V semaphores.*`)
+}

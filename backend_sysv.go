@@ -25,9 +25,18 @@ func openSysV(key int, size int, o options) (*Buffer, error) {
 	k := int32(uint32(key))
 	id, created, err := createOrOpen(o, size, "segment",
 		func() (int, error) {
-			id, err := cshim.Shmget(k, size, cshim.IPCCreat|cshim.IPCExcl|int(o.mode))
-			if err == syscall.EINVAL {
+			flags := cshim.IPCCreat | cshim.IPCExcl | int(o.mode)
+			if o.hugePages {
+				flags |= cshim.SHMHugeTLB
+			}
+			id, err := cshim.Shmget(k, size, flags)
+			switch {
+			case err == syscall.EINVAL:
 				err = fmt.Errorf("the system refuses a %d-byte segment (limits: /proc/sys/kernel/shmmax, shmall): %w", size, err)
+			case o.hugePages && err == syscall.ENOMEM:
+				err = fmt.Errorf("HugePages: the kernel has too few free huge pages for a %d-byte segment (the pool is vm.nr_hugepages; see HugePages_Free in /proc/meminfo): %w", size, err)
+			case o.hugePages && err == syscall.EPERM:
+				err = fmt.Errorf("HugePages: this process may not make System V segments of huge pages (it needs CAP_IPC_LOCK or the group in vm.hugetlb_shm_group): %w", err)
 			}
 			return id, err
 		},
@@ -64,6 +73,10 @@ func attachSysV(id int, target string, size int, o options) (*Buffer, error) {
 		return nil, err
 	}
 	r := newRegion(addr, real, attachedSysV, segment{target: target, id: id, ident: sysvIdentOf(st)})
+	if err := o.advise(KindSysV, addr, real); err != nil {
+		_ = r.unmap()
+		return nil, err
+	}
 	return newMapped(KindSysV, target, r, n, o.readOnly), nil
 }
 

@@ -54,6 +54,11 @@ func openFD(obj fdObject, size int, o options) (*Buffer, error) {
 	if o.noFollow {
 		acc |= syscall.O_NOFOLLOW
 	}
+	if o.hugePages {
+		if err := hugePagesRefusal(obj.kind); err != nil {
+			return fail(err)
+		}
+	}
 	for try := 1; ; try++ {
 		// Without Exclusive, an existing name is the common case: one lstat
 		// spares making a whole temporary object only to find the name
@@ -373,6 +378,10 @@ func mapAndGrow(obj fdObject, fd int, st cshim.Stat, n int64, o options) (*regio
 	}
 	r := newRegion(addr, int(n), kind, identify(obj, fd))
 	if o.readOnly {
+		if err := o.advise(obj.kind, addr, int(n)); err != nil {
+			_ = r.unmap()
+			return nil, err
+		}
 		return r, nil
 	}
 	// Give every page we map storage now: on a full file system that is
@@ -383,23 +392,45 @@ func mapAndGrow(obj fdObject, fd int, st cshim.Stat, n int64, o options) (*regio
 	// they are. A file with no holes is left alone: fallocate would still
 	// change its modification time.
 	var err error
+	grow := n > st.Size
+	if o.hugePages && obj.kind == KindPOSIX {
+		// tmpfs gives huge pages only to the faults of a mapping advised
+		// to have them (huge=advise): fallocate, which has no mapping,
+		// would fill the object with small pages. So the object grows
+		// sparse and every page is faulted in (Populate) after the
+		// advice, which claims the memory now as fallocate would.
+		o.populate = true
+		if grow {
+			err = cshim.Ftruncate(fd, n)
+		}
+	} else {
+		err = allocate(fd, st, n)
+	}
+	if err == nil {
+		err = o.advise(obj.kind, addr, int(n)) // Populate, HugePages
+	}
+	if err != nil {
+		if now, serr := cshim.Fstat(fd); grow && serr == nil && now.Size > st.Size {
+			_ = cshim.Ftruncate(fd, st.Size)
+		}
+		_ = r.unmap()
+		return nil, err
+	}
+	return r, nil
+}
+
+// allocate gives every byte of the first n of the object at fd, whose
+// state was st, storage: the holes in what it has, and what it grows by.
+func allocate(fd int, st cshim.Stat, n int64) (err error) {
 	if keep := min(st.Size, n); keep > 0 && st.Allocated < st.Size {
 		if err = cshim.FallocateKeep(fd, 0, keep); err == syscall.EOPNOTSUPP {
 			err = nil
 		}
 	}
 	if err == nil && n > st.Size {
-		if err = cshim.Fallocate(fd, st.Size, n-st.Size); err != nil {
-			if now, serr := cshim.Fstat(fd); serr == nil && now.Size > st.Size {
-				_ = cshim.Ftruncate(fd, st.Size)
-			}
-		}
+		err = cshim.Fallocate(fd, st.Size, n-st.Size)
 	}
-	if err != nil {
-		_ = r.unmap()
-		return nil, err
-	}
-	return r, nil
+	return err
 }
 
 // notRegularError is the error for a target that is not a regular file. It

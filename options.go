@@ -74,7 +74,10 @@ func Populate() Option { return func(o *options) { o.populate = true } }
 // transparent huge pages (MADV_HUGEPAGE), which the tmpfs at /dev/shm must
 // allow: mounted with huge=advise, huge=always or huge=within_size, or
 // the kernel's /sys/kernel/mm/transparent_hugepage/shmem_enabled set to
-// force. A System V segment that opening creates is made with SHM_HUGETLB,
+// force. tmpfs gives huge pages only to the page faults of an advised
+// mapping, so the open then faults every page in, as Populate does, in
+// place of the fallocate that would otherwise claim the object's memory
+// in small pages; processes that open the object later share those pages. A System V segment that opening creates is made with SHM_HUGETLB,
 // from the pool of huge pages the administrator reserved (vm.nr_hugepages),
 // and its size is rounded up to whole huge pages in memory (Len stays the
 // size asked for); an existing segment keeps the pages it was made with.
@@ -117,6 +120,8 @@ func parseOptions(size int, opts []Option) (options, error) {
 		return o, invalid("size %d is negative", size)
 	case uint64(size) > maxSize:
 		return o, invalid("size %d is larger than this process's address space", size)
+	case o.semUndo:
+		return o, invalid("SemUndo is for System V semaphores (OpenSemaphore), not buffers")
 	}
 	return o, nil
 }

@@ -161,6 +161,8 @@ func parseSemOptions(kind Kind, opts []Option) (options, error) {
 		return o, invalid("mode %#o has bits outside the permission bits 0777", uint32(o.mode))
 	case o.semUndo && kind != KindSysV:
 		return o, invalid("SemUndo is for System V semaphores only: a POSIX semaphore has no undo")
+	case o.populate || o.hugePages || o.noFollow:
+		return o, invalid("Populate, HugePages and NoFollow are for buffers: a semaphore maps no memory of its own")
 	}
 	return o, nil
 }
