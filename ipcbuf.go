@@ -323,8 +323,7 @@ func (b *Buffer) WriteAt(p []byte, off int64) (n int, err error) {
 	}
 	defer l.release(&err)
 	if off < 0 || off > int64(len(mem)) || int64(len(p)) > int64(len(mem))-off {
-		return 0, nodeError("ERR_BUFFER_OUT_OF_BOUNDS",
-			"writing %d bytes at offset %d runs outside a %d-byte buffer", len(p), off, len(mem))
+		return 0, errWriteOutOfBounds(len(p), off, len(mem))
 	}
 	return copy(mem[off:], p), nil
 }

@@ -5,7 +5,6 @@ package ipcbuf
 
 import (
 	"bytes"
-	"fmt"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -124,13 +123,13 @@ func (b *Buffer) CompareRange(target *Buffer, targetStart, targetEnd, sourceStar
 	defer l.release(&err)
 	switch {
 	case targetStart < 0 || int64(targetStart) > maxCompareOffset:
-		return 0, compareRangeError("targetStart", targetStart, maxCompareOffset)
+		return 0, errRange("targetStart", int64(targetStart), 0, maxCompareOffset)
 	case targetEnd < 0 || targetEnd > len(t):
-		return 0, compareRangeError("targetEnd", targetEnd, int64(len(t)))
+		return 0, errRange("targetEnd", int64(targetEnd), 0, int64(len(t)))
 	case sourceStart < 0 || int64(sourceStart) > maxCompareOffset:
-		return 0, compareRangeError("sourceStart", sourceStart, maxCompareOffset)
+		return 0, errRange("sourceStart", int64(sourceStart), 0, maxCompareOffset)
 	case sourceEnd < 0 || sourceEnd > len(s):
-		return 0, compareRangeError("sourceEnd", sourceEnd, int64(len(s)))
+		return 0, errRange("sourceEnd", int64(sourceEnd), 0, int64(len(s)))
 	}
 	if sourceStart >= sourceEnd {
 		if targetStart >= targetEnd {
@@ -168,10 +167,6 @@ func Compare(a, b *Buffer) (_ int, err error) {
 // maxCompareOffset is Node's kMaxLength (2^32), the bound compare puts on
 // targetStart and sourceStart.
 const maxCompareOffset int64 = 1 << 32
-
-func compareRangeError(name string, got int, hi int64) error {
-	return nodeError("ERR_OUT_OF_RANGE", "The value of %q is out of range. It must be >= 0 && <= %d. Received %d", name, hi, got)
-}
 
 // Bounds of the search offset: Node clamps byteOffset to an int32 before
 // anything else.
@@ -220,12 +215,7 @@ func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forw
 			one[0] = n
 			break
 		}
-		what := fmt.Sprintf("type %T", value)
-		if value == nil {
-			what = "nil"
-		}
-		return -1, nodeError("ERR_INVALID_ARG_TYPE",
-			"The \"value\" argument must be a string, []byte, *Buffer, integer or float64. Received %s", what)
+		return -1, errValueType(value)
 	}
 	return searchBytes(hay, one[:], off, forward), nil
 }
