@@ -30,16 +30,17 @@ func Alloc(size int) (*Buffer, error) {
 // AllocFill returns a memory buffer of size bytes filled with fill, like
 // Node's Buffer.alloc(size, fill, enc): Alloc, then Fill(fill, 0, size, enc),
 // so fill and enc follow the rules of Fill (a string encoded with enc, ""
-// meaning utf8; a []byte or *Buffer repeated; a number's low byte; a value
-// that encodes to no bytes is ERR_INVALID_ARG_VALUE, an unknown encoding
-// with a string fill ERR_UNKNOWN_ENCODING).
+// meaning utf8; a []byte or *Buffer repeated; a number's low byte; nil,
+// Go's stand-in for undefined, zeros; a value that encodes to no bytes is
+// ERR_INVALID_ARG_VALUE, an unknown encoding with a string fill
+// ERR_UNKNOWN_ENCODING).
 //
 // As in Node, the size is checked first, and nothing is filled, so neither
-// fill nor enc is checked, when size is 0 or fill is nil (Go's stand-in for
-// undefined) or a zero integer or float64 (the bytes are zero already).
+// fill nor enc is checked, when size is 0 or fill is nil or a number whose
+// byte is zero (the bytes are zero already).
 func AllocFill(size int, fill any, enc Encoding) (*Buffer, error) {
 	b, err := Alloc(size)
-	if err != nil || size == 0 || fill == nil || fillsZero(fill) {
+	if err != nil || size == 0 || fillsZero(fill) {
 		return b, err
 	}
 	if err := b.Fill(fill, 0, size, enc); err != nil {

@@ -136,6 +136,10 @@ func TestConstructAllocFill(t *testing.T) {
 		{5, 255, Hex, ok("ffffffffff")}, // a number ignores enc
 		{3, uint8(7), "", ok("070707")},
 		{3, int64(-2), "", ok("fefefe")},
+		{3, float32(-1.5), "", ok("ffffff")},
+		{3, float32(257.9), "", ok("010101")},
+		{3, float32(256), "bogus", ok("000000")},
+		{3, 1<<53 + 1, "", ok("010101")}, // exact, where Node rounds to 2^53
 		{3, "", "", ok("000000")},
 		{3, "", "bogus", fails("ERR_UNKNOWN_ENCODING")},
 		{3, []byte{}, "", fails("ERR_INVALID_ARG_VALUE")},

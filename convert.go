@@ -31,9 +31,13 @@ type fillValue struct {
 }
 
 // classifyFill sorts a Fill value by kind, with an error for the types Fill
-// does not take. It touches no buffer's memory.
+// does not take. It touches no buffer's memory. nil is Node's undefined,
+// which fill converts to the number 0 (ToUint32(undefined) is 0): it fills
+// with zeros, as buf.fill(undefined) does.
 func classifyFill(value any) (fillValue, error) {
 	switch v := value.(type) {
+	case nil:
+		return fillValue{kind: fillByte}, nil
 	case string:
 		return fillValue{kind: fillString, str: v}, nil
 	case []byte:
@@ -71,7 +75,8 @@ func fillsZero(value any) bool {
 // numberByte is the byte Node makes of a number argument, for Fill and the
 // searches: an integer of any Go integer type (named ones too) modulo 256,
 // taken exactly even beyond 2^53 where a JS Number would first round it; a
-// float64 through ToUint8. ok is false for any other type.
+// float32 or float64 through ToUint8 (every float32 is exactly a JS
+// Number). ok is false for any other type.
 func numberByte(value any) (b byte, ok bool) {
 	switch v := value.(type) {
 	case int:
@@ -82,6 +87,8 @@ func numberByte(value any) (b byte, ok bool) {
 		return v, true
 	case float64:
 		return toUint8(v), true
+	case float32:
+		return toUint8(float64(v)), true
 	}
 	rv := reflect.ValueOf(value)
 	switch rv.Kind() {
@@ -89,7 +96,7 @@ func numberByte(value any) (b byte, ok bool) {
 		return byte(rv.Int()), true
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		return byte(rv.Uint()), true
-	case reflect.Float64:
+	case reflect.Float32, reflect.Float64:
 		return toUint8(rv.Float()), true
 	}
 	return 0, false

@@ -70,8 +70,12 @@ func (b *Buffer) Copy(target *Buffer, targetStart, sourceStart, sourceEnd int) (
 //     with b (a *Buffer may even be b): it is read as it was before Fill
 //     began.
 //   - a number: any Go integer type, which fills with its value modulo 256,
-//     or a float64, which fills with the byte Node's ToUint8 gives: the
-//     value truncated toward zero, modulo 256, and 0 for NaN and ±Inf.
+//     taken exactly even beyond 2^53 (where Node would first round it to a
+//     double), or a float32 or float64, which fills with the byte Node's
+//     ToUint8 gives: the value truncated toward zero, modulo 256, and 0 for
+//     NaN and ±Inf.
+//   - nil, Go's stand-in for Node's undefined, which fills with zeros, as
+//     buf.fill(undefined) does. offset and end are checked all the same.
 //
 // For a value that is not a string enc is ignored, as Node ignores it. Types
 // whose underlying type is one of these are accepted too; any other type,

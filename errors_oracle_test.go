@@ -43,6 +43,7 @@ func errRows() []errRow {
 		goType  = "Node names JS types; Go names the Go types a caller can pass"
 		goNil   = "Go's nil is Node's null"
 		noNode  = "Node has no counterpart"
+		noCode  = "Node throws a TypeError without a code (it reads null.length); Go gives concat's ERR_INVALID_ARG_TYPE always"
 		goWhy   = "Node shows the value; Go says why it has no bytes"
 		nodeOK  = "Node converts any value to a number and fills; Go refuses types that are not numbers"
 		argType = "The %q argument must be a *Buffer made by Alloc, From, Open or Slice. Received a nil *Buffer"
@@ -184,8 +185,8 @@ func errRows() []errRow {
 			msg: `The "list[1]" argument must be an instance of Buffer or Uint8Array. Received nil`},
 		{by: "errListElement", c: errCall("Buffer.concat", nil, []any{jsList{b4, jsNull{}}},
 			func(_ *Buffer, bufs []*Buffer) (any, error) { return Concat([]*Buffer{bufs[0], nil}) }),
-			differs: "Node throws a TypeError without a code here (it reads null.length); Go gives concat's ERR_INVALID_ARG_TYPE always",
-			code: "ERR_INVALID_ARG_TYPE", msg: `The "list[1]" argument must be an instance of Buffer or Uint8Array. Received nil`},
+			differs: noCode, code: "ERR_INVALID_ARG_TYPE",
+			msg: `The "list[1]" argument must be an instance of Buffer or Uint8Array. Received nil`},
 		{by: "errRange", c: errCall("Buffer.concat", nil, []any{jsList{b4}, -1},
 			func(_ *Buffer, bufs []*Buffer) (any, error) { return ConcatLength(bufs, -1) })},
 		{by: "errRange", c: errCall("Buffer.concat", nil, []any{jsList{b4}, big},

@@ -13,7 +13,8 @@ import (
 // after byteOffset, or -1, as Node's buf.indexOf(value, byteOffset, enc)
 // does. value is one of:
 //
-//   - a string, encoded with enc ("" means utf8; an unknown name is an
+//   - a string, encoded with enc ("" means utf8, where Node throws
+//     ERR_UNKNOWN_ENCODING for an empty encoding; an unknown name is an
 //     *Error with Code "ERR_UNKNOWN_ENCODING"). hex and base64 decode
 //     leniently, as everywhere in this package, and may leave an empty
 //     needle. For utf8, as in Node, a lone surrogate (written in the Go
@@ -21,11 +22,13 @@ import (
 //     three bytes rather than as U+FFFD.
 //   - a []byte or a *Buffer: its bytes. enc matters only if it names
 //     utf16le, and is otherwise ignored, even if unknown.
-//   - a number: any Go integer type or a float64. It searches for the byte
-//     Node would, the low byte of ToUint32(value): -1 is 0xFF, 354 is 0x62,
-//     98.7 is 0x62, NaN and ±Inf are 0. enc is ignored. A rune is a
-//     number too: IndexOf('é', …) searches for the byte 0xE9, not for the
-//     character; pass a string for that.
+//   - a number: any Go integer type, a float32 or a float64. It searches
+//     for the byte Node would, the low byte of ToUint32(value): -1 is 0xFF,
+//     354 is 0x62, 98.7 is 0x62, NaN and ±Inf are 0. An integer is taken
+//     exactly, even beyond 2^53, where Node would first round it to a
+//     double: 1<<53+1 searches for 0x01, Node's indexOf(2**53+1) for 0x00.
+//     enc is ignored. A rune is a number too: IndexOf('é', …) searches for
+//     the byte 0xE9, not for the character; pass a string for that.
 //
 // Any other type, a nil or zero *Buffer included, is an *Error with Code
 // "ERR_INVALID_ARG_TYPE". A string stands for a JS string as described at
@@ -44,6 +47,8 @@ import (
 // and there is no form with the encoding in byteOffset's place. Where Node
 // differs:
 //
+//   - enc "" with a string value is utf8 (Node throws ERR_UNKNOWN_ENCODING),
+//     and an integer value beyond 2^53 is taken exactly (see above).
 //   - With a []byte or *Buffer needle, utf16le and a b of odd length, Node
 //     returns b.Len()-1 instead of -1 when there is no match (a bug in its
 //     C++ search, which compares the failed unit result with the byte
