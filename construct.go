@@ -7,7 +7,8 @@ package ipcbuf
 // forms (Concat and ConcatLength).
 
 // maxBufferLength is Node's buffer.constants.MAX_LENGTH (kMaxLength): the
-// largest size Buffer.alloc and Buffer.concat accept.
+// largest size Buffer.alloc and Buffer.concat accept, and the bound Node
+// puts on fill's offset and on compare's targetStart and sourceStart.
 const maxBufferLength = 1 << 32
 
 // newMemory returns a memory buffer holding data itself, not a copy.

@@ -162,9 +162,8 @@ func fillBytes(mem, pat []byte, offset, end int) error {
 // fillCheckRange checks Fill's offset and end as Node's validateOffset
 // does; it leaves offset >= end (nothing to do) to the caller.
 func fillCheckRange(offset, end, n int) error {
-	const maxOffset = 1 << 32 // Node's kMaxLength
-	if offset < 0 || uint64(offset) > maxOffset {
-		return errRange("offset", int64(offset), 0, maxOffset)
+	if offset < 0 || int64(offset) > maxBufferLength {
+		return errRange("offset", int64(offset), 0, maxBufferLength)
 	}
 	if end < 0 || end > n {
 		return errRange("end", int64(end), 0, int64(n))

@@ -127,12 +127,12 @@ func (b *Buffer) CompareRange(target *Buffer, targetStart, targetEnd, sourceStar
 	}
 	defer l.release(&err)
 	switch {
-	case targetStart < 0 || int64(targetStart) > maxCompareOffset:
-		return 0, errRange("targetStart", int64(targetStart), 0, maxCompareOffset)
+	case targetStart < 0 || int64(targetStart) > maxBufferLength:
+		return 0, errRange("targetStart", int64(targetStart), 0, maxBufferLength)
 	case targetEnd < 0 || targetEnd > len(t):
 		return 0, errRange("targetEnd", int64(targetEnd), 0, int64(len(t)))
-	case sourceStart < 0 || int64(sourceStart) > maxCompareOffset:
-		return 0, errRange("sourceStart", int64(sourceStart), 0, maxCompareOffset)
+	case sourceStart < 0 || int64(sourceStart) > maxBufferLength:
+		return 0, errRange("sourceStart", int64(sourceStart), 0, maxBufferLength)
 	case sourceEnd < 0 || sourceEnd > len(s):
 		return 0, errRange("sourceEnd", int64(sourceEnd), 0, int64(len(s)))
 	}
@@ -168,10 +168,6 @@ func Compare(a, b *Buffer) (_ int, err error) {
 	defer l.release(&err)
 	return bytes.Compare(s, t), nil
 }
-
-// maxCompareOffset is Node's kMaxLength (2^32), the bound compare puts on
-// targetStart and sourceStart.
-const maxCompareOffset int64 = 1 << 32
 
 // Bounds of the search offset: Node clamps byteOffset to an int32 before
 // anything else.
