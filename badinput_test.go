@@ -96,7 +96,7 @@ func TestBadInput(t *testing.T) {
 		{"write offset past the end", func() error { _, err := mem.Write("x", 9, ""); return err }, ipcbuf.ErrOutOfRange, `"offset" is out of range`, ipcbuf.KindMemory},
 		{"read past the end", func() error { _, err := mem.ReadUint32LE(6); return err }, ipcbuf.ErrOutOfRange, `It must be >= 0 and <= 4`, ipcbuf.KindMemory},
 		{"byteLength 7", func() error { _, err := mem.ReadUintLE(0, 7); return err }, ipcbuf.ErrOutOfRange, `"byteLength"`, ipcbuf.KindMemory},
-		{"unknown encoding", func() error { _, err := mem.ToString("utf-16", 0, 8); return err }, ipcbuf.ErrUnknownEncoding, "Unknown encoding: utf-16", ipcbuf.KindMemory},
+		{"unknown encoding", func() error { _, err := mem.ToString("utf-16", 0, 8); return err }, ipcbuf.ErrUnknownEncoding, "unknown encoding: utf-16", ipcbuf.KindMemory},
 		{"fill value that encodes to nothing", func() error { return mem.Fill("zz", 0, 8, ipcbuf.Hex) }, ipcbuf.ErrInvalidArgValue, "invalid", ipcbuf.KindMemory},
 		{"fill value of no known type", func() error { return mem.Fill(true, 0, 8, "") }, ipcbuf.ErrInvalidArgType, "", ipcbuf.KindMemory},
 		{"swap16 of an odd length", func() error { return mem.Slice(0, 3).Swap16() }, ipcbuf.ErrInvalidBufferSize, "multiple of 16-bits", ipcbuf.KindMemory},

@@ -473,7 +473,7 @@ func TestConstructNoPanics(t *testing.T) {
 		{"From(CESU-8 and 0xff, hex)", func() (*Buffer, error) { return From("\xed\xa0\x80\xed\xb0\x80\xff", "hex") },
 			ok(""), ""},
 		{"From(\"x\", \"\\x00\")", func() (*Buffer, error) { return From("x", "\x00") },
-			fails("ERR_UNKNOWN_ENCODING"), "Unknown encoding: \x00"},
+			fails("ERR_UNKNOWN_ENCODING"), "unknown encoding: \x00"},
 		{"FromBytes(nil)", func() (*Buffer, error) { return FromBytes(nil), nil },
 			ok(""), ""},
 		// Node's concat([null, …]) throws a TypeError with no code; the Go

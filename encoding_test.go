@@ -129,7 +129,7 @@ func TestEncodingNames(t *testing.T) {
 		var nerr *Error
 		c.Assert(errors.As(err, &nerr), qt.IsTrue, qt.Commentf("%q: %v", name, err))
 		c.Check(nerr.Code, qt.Equals, "ERR_UNKNOWN_ENCODING")
-		c.Check(nerr.Msg, qt.Equals, "Unknown encoding: "+name)
+		c.Check(nerr.Msg, qt.Equals, "unknown encoding: "+name)
 		c.Check(errors.Is(err, ErrUnknownEncoding), qt.IsTrue)
 		if name != "" {
 			_, err = encodingOrUTF8(name)

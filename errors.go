@@ -175,8 +175,10 @@ func errEmptyPattern() error {
 }
 
 // errUnknownEncoding is Node's ERR_UNKNOWN_ENCODING for the name given.
+// Node's message starts "Unknown"; this one in lower case, as Go's error
+// strings do, since the command line prints it after a colon.
 func errUnknownEncoding(name string) error {
-	return nodeError("ERR_UNKNOWN_ENCODING", "Unknown encoding: %s", name)
+	return nodeError("ERR_UNKNOWN_ENCODING", "unknown encoding: %s", name)
 }
 
 // ERR_INVALID_BUFFER_SIZE.

@@ -43,6 +43,7 @@ func errRows() []errRow {
 		goType  = "Node names JS types; Go names the Go types a caller can pass"
 		goNil   = "Go's nil is Node's null"
 		noNode  = "Node has no counterpart"
+		lower   = "Go's message starts in lower case, as Go's error strings do (the command line prints it after a colon); Node's in upper case"
 		noCode  = "Node throws a TypeError without a code (it reads null.length); Go gives concat's ERR_INVALID_ARG_TYPE always"
 		goWhy   = "Node shows the value; Go says why it has no bytes"
 		nodeOK  = "Node converts any value to a number and fills; Go refuses types that are not numbers"
@@ -53,7 +54,8 @@ func errRows() []errRow {
 	return []errRow{
 		// toString and write.
 		{by: "errUnknownEncoding", c: errCall("toString", b4, []any{"bogus", 0, 4},
-			func(b *Buffer, _ []*Buffer) (any, error) { return b.ToString("bogus", 0, 4) })},
+			func(b *Buffer, _ []*Buffer) (any, error) { return b.ToString("bogus", 0, 4) }),
+			differs: lower, code: "ERR_UNKNOWN_ENCODING", msg: "unknown encoding: bogus"},
 		{by: "errRange", c: errCall("write", b8, []any{"a", 9},
 			func(b *Buffer, _ []*Buffer) (any, error) { return b.Write("a", 9, "") })},
 		{by: "errRange", c: errCall("write", b8, []any{"a", -1},
@@ -67,7 +69,8 @@ func errRows() []errRow {
 		{by: "errRange", c: errCall("write", b8, []any{"a", 0, -big, jsUndefined{}},
 			func(b *Buffer, _ []*Buffer) (any, error) { return b.WriteLength("a", 0, -big, "") })},
 		{by: "errUnknownEncoding", c: errCall("write", b8, []any{"a", 0, jsUndefined{}, "bogus"},
-			func(b *Buffer, _ []*Buffer) (any, error) { return b.Write("a", 0, "bogus") })},
+			func(b *Buffer, _ []*Buffer) (any, error) { return b.Write("a", 0, "bogus") }),
+			differs: lower, code: "ERR_UNKNOWN_ENCODING", msg: "unknown encoding: bogus"},
 
 		// copy.
 		{by: "errNotNegative", c: errCall("copy", b8, []any{b8, -1, 0, 8},
@@ -96,7 +99,8 @@ func errRows() []errRow {
 			differs: "Go shows the exact int64; Node the double it became", code: "ERR_OUT_OF_RANGE",
 			msg: `The value of "end" is out of range. It must be >= 0 && <= 4. Received -9_223_372_036_854_775_808`},
 		{by: "errUnknownEncoding", c: errCall("fill", b4, []any{"a", 0, 4, "bogus"},
-			func(b *Buffer, _ []*Buffer) (any, error) { return nil, b.Fill("a", 0, 4, "bogus") })},
+			func(b *Buffer, _ []*Buffer) (any, error) { return nil, b.Fill("a", 0, 4, "bogus") }),
+			differs: lower, code: "ERR_UNKNOWN_ENCODING", msg: "unknown encoding: bogus"},
 		{by: "errEncodesToNothing", c: errCall("fill", b4, []any{"zz", 0, 4, "hex"},
 			func(b *Buffer, _ []*Buffer) (any, error) { return nil, b.Fill("zz", 0, 4, Hex) }),
 			differs: goWhy, code: "ERR_INVALID_ARG_VALUE",
@@ -163,7 +167,8 @@ func errRows() []errRow {
 		{by: "errRange", c: errCall("Buffer.alloc", nil, []any{-1, "zz", "bogus"},
 			func(_ *Buffer, _ []*Buffer) (any, error) { return AllocFill(-1, "zz", "bogus") })},
 		{by: "errUnknownEncoding", c: errCall("Buffer.alloc", nil, []any{4, "a", "bogus"},
-			func(_ *Buffer, _ []*Buffer) (any, error) { return AllocFill(4, "a", "bogus") })},
+			func(_ *Buffer, _ []*Buffer) (any, error) { return AllocFill(4, "a", "bogus") }),
+			differs: lower, code: "ERR_UNKNOWN_ENCODING", msg: "unknown encoding: bogus"},
 		{by: "errEncodesToNothing", c: errCall("Buffer.alloc", nil, []any{4, "zz", "hex"},
 			func(_ *Buffer, _ []*Buffer) (any, error) { return AllocFill(4, "zz", Hex) }),
 			differs: goWhy, code: "ERR_INVALID_ARG_VALUE",
@@ -176,9 +181,11 @@ func errRows() []errRow {
 			differs: nodeOK, code: "ERR_INVALID_ARG_TYPE",
 			msg: `The "value" argument must be a string, []byte, *Buffer, Go integer, float32 or float64. Received type bool (true)`},
 		{by: "errUnknownEncoding", c: errCall("Buffer.from", nil, []any{"a", "bogus"},
-			func(_ *Buffer, _ []*Buffer) (any, error) { return From("a", "bogus") })},
+			func(_ *Buffer, _ []*Buffer) (any, error) { return From("a", "bogus") }),
+			differs: lower, code: "ERR_UNKNOWN_ENCODING", msg: "unknown encoding: bogus"},
 		{by: "errUnknownEncoding", c: errCall("Buffer.from", nil, []any{"a", "\x00"},
-			func(_ *Buffer, _ []*Buffer) (any, error) { return From("a", "\x00") })},
+			func(_ *Buffer, _ []*Buffer) (any, error) { return From("a", "\x00") }),
+			differs: lower, code: "ERR_UNKNOWN_ENCODING", msg: "unknown encoding: \x00"},
 		{by: "errListElement", c: errCall("Buffer.concat", nil, []any{jsList{b4, jsNull{}}, 8},
 			func(_ *Buffer, bufs []*Buffer) (any, error) { return ConcatLength([]*Buffer{bufs[0], nil}, 8) }),
 			differs: goNil, code: "ERR_INVALID_ARG_TYPE",
@@ -209,11 +216,14 @@ func errRows() []errRow {
 			func(b *Buffer, _ []*Buffer) (any, error) { return b.Includes(nilBuf, 0, "") }),
 			differs: goType, code: "ERR_INVALID_ARG_TYPE", msg: bufArg("value")},
 		{by: "errUnknownEncoding", c: errCall("indexOf", b4, []any{"a", 0, "bogus"},
-			func(b *Buffer, _ []*Buffer) (any, error) { return b.IndexOf("a", 0, "bogus") })},
+			func(b *Buffer, _ []*Buffer) (any, error) { return b.IndexOf("a", 0, "bogus") }),
+			differs: lower, code: "ERR_UNKNOWN_ENCODING", msg: "unknown encoding: bogus"},
 		{by: "errUnknownEncoding", c: errCall("lastIndexOf", b4, []any{"a", 4, "bogus"},
-			func(b *Buffer, _ []*Buffer) (any, error) { return b.LastIndexOf("a", 4, "bogus") })},
+			func(b *Buffer, _ []*Buffer) (any, error) { return b.LastIndexOf("a", 4, "bogus") }),
+			differs: lower, code: "ERR_UNKNOWN_ENCODING", msg: "unknown encoding: bogus"},
 		{by: "errUnknownEncoding", c: errCall("includes", b4, []any{"a", 0, "bogus"},
-			func(b *Buffer, _ []*Buffer) (any, error) { return b.Includes("a", 0, "bogus") })},
+			func(b *Buffer, _ []*Buffer) (any, error) { return b.Includes("a", 0, "bogus") }),
+			differs: lower, code: "ERR_UNKNOWN_ENCODING", msg: "unknown encoding: bogus"},
 		{by: "errBufferArg", c: errCall("equals", b4, []any{jsNull{}},
 			func(b *Buffer, _ []*Buffer) (any, error) { return b.Equals(nil) }),
 			differs: goType, code: "ERR_INVALID_ARG_TYPE", msg: bufArg("otherBuffer")},
