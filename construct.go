@@ -1,9 +1,5 @@
 package ipcbuf
 
-import (
-	"strconv"
-)
-
 // This file holds the functions that make memory buffers, as Node's static
 // Buffer functions do, and Buffer.byteLength. Go has no undefined: where
 // Node lets an argument be left out, the Go function either takes a value
@@ -11,7 +7,8 @@ import (
 // forms (Concat and ConcatLength).
 
 // maxBufferLength is Node's buffer.constants.MAX_LENGTH (kMaxLength): the
-// largest size Buffer.alloc and Buffer.concat accept.
+// largest size Buffer.alloc and Buffer.concat accept, and the bound Node
+// puts on fill's offset and on compare's targetStart and sourceStart.
 const maxBufferLength = 1 << 32
 
 // newMemory returns a memory buffer holding data itself, not a copy.
@@ -34,54 +31,23 @@ func Alloc(size int) (*Buffer, error) {
 // AllocFill returns a memory buffer of size bytes filled with fill, like
 // Node's Buffer.alloc(size, fill, enc): Alloc, then Fill(fill, 0, size, enc),
 // so fill and enc follow the rules of Fill (a string encoded with enc, ""
-// meaning utf8; a []byte or *Buffer repeated; a number's low byte; a value
-// that encodes to no bytes is ERR_INVALID_ARG_VALUE, an unknown encoding
-// with a string fill ERR_UNKNOWN_ENCODING).
+// meaning utf8; a []byte or *Buffer repeated; a number's low byte; nil,
+// Go's stand-in for undefined, zeros; a value that encodes to no bytes is
+// ERR_INVALID_ARG_VALUE, an unknown encoding with a string fill
+// ERR_UNKNOWN_ENCODING).
 //
 // As in Node, the size is checked first, and nothing is filled, so neither
-// fill nor enc is checked, when size is 0 or fill is nil (Go's stand-in for
-// undefined) or a zero integer or float64 (the bytes are zero already).
+// fill nor enc is checked, when size is 0 or fill is nil or a number whose
+// byte is zero (the bytes are zero already).
 func AllocFill(size int, fill any, enc Encoding) (*Buffer, error) {
 	b, err := Alloc(size)
-	if err != nil || size == 0 || fill == nil || isZeroNumber(fill) {
+	if err != nil || size == 0 || fillsZero(fill) {
 		return b, err
 	}
 	if err := b.Fill(fill, 0, size, enc); err != nil {
 		return nil, err
 	}
 	return b, nil
-}
-
-// isZeroNumber reports whether v is a number equal to 0, the fill value
-// for which Node's Buffer.alloc skips the fill.
-func isZeroNumber(v any) bool {
-	switch x := v.(type) {
-	case int:
-		return x == 0
-	case int8:
-		return x == 0
-	case int16:
-		return x == 0
-	case int32:
-		return x == 0
-	case int64:
-		return x == 0
-	case uint:
-		return x == 0
-	case uint8:
-		return x == 0
-	case uint16:
-		return x == 0
-	case uint32:
-		return x == 0
-	case uint64:
-		return x == 0
-	case uintptr:
-		return x == 0
-	case float64:
-		return x == 0 // -0 too, as -0 === 0 in JS
-	}
-	return false
 }
 
 // From returns a memory buffer holding s encoded with enc, like Node's
@@ -125,7 +91,7 @@ func Concat(list []*Buffer) (*Buffer, error) {
 	var total int64
 	for i, b := range list {
 		if b == nil || b.m == nil {
-			return nil, notABuffer(i, b)
+			return nil, errListElement(i, b)
 		}
 		// Each length is at most 2^47, so the sum cannot overflow before
 		// it passes 2^62.
@@ -136,7 +102,7 @@ func Concat(list []*Buffer) (*Buffer, error) {
 	if total > maxBufferLength {
 		// Node allocates the result with Buffer.allocUnsafe(total), which
 		// reports its "size".
-		return nil, maxLengthError("size", total)
+		return nil, errRange("size", total, 0, maxBufferLength)
 	}
 	return concatInto(list, int(total))
 }
@@ -156,7 +122,7 @@ func ConcatLength(list []*Buffer, totalLength int) (*Buffer, error) {
 	}
 	for i, b := range list {
 		if b == nil || b.m == nil {
-			return nil, notABuffer(i, b)
+			return nil, errListElement(i, b)
 		}
 	}
 	return concatInto(list, totalLength)
@@ -189,16 +155,6 @@ func (b *Buffer) copyOut(p []byte) (n int, err error) {
 	return copy(p, mem), nil
 }
 
-// notABuffer is Node's error for an element of concat's list that is not a
-// Buffer.
-func notABuffer(i int, b *Buffer) error {
-	what := "nil"
-	if b != nil {
-		what = "the zero Buffer"
-	}
-	return nodeError("ERR_INVALID_ARG_TYPE", "The \"list[%d]\" argument must be an instance of Buffer or Uint8Array. Received %s", i, what)
-}
-
 // ByteLength returns the number of bytes s takes in enc, like Node's
 // Buffer.byteLength(s, enc): exact for utf8, utf16le, latin1, ascii and hex,
 // and for base64 and base64url Node's estimate, which counts characters
@@ -218,33 +174,7 @@ func ByteLength(s string, enc Encoding) int {
 // returns Node's ERR_OUT_OF_RANGE for it.
 func checkMaxLength(name string, n int) error {
 	if n < 0 || int64(n) > maxBufferLength {
-		return maxLengthError(name, int64(n))
+		return errRange(name, int64(n), 0, maxBufferLength)
 	}
 	return nil
-}
-
-// maxLengthError is Node's ERR_OUT_OF_RANGE for a size argument n outside
-// [0, MAX_LENGTH].
-func maxLengthError(name string, n int64) error {
-	return nodeError("ERR_OUT_OF_RANGE", "The value of %q is out of range. It must be >= 0 && <= %d. Received %s",
-		name, int64(maxBufferLength), nodeIntText(n))
-}
-
-// nodeIntText formats n as Node's ERR_OUT_OF_RANGE shows a received integer:
-// with '_' between groups of three digits when |n| > 2^32.
-func nodeIntText(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	if n >= -maxBufferLength && n <= maxBufferLength {
-		return s
-	}
-	start := 0
-	if s[0] == '-' {
-		start = 1
-	}
-	out := ""
-	i := len(s)
-	for ; i >= start+4; i -= 3 {
-		out = "_" + s[i-3:i] + out
-	}
-	return s[:i] + out
 }

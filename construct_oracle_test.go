@@ -196,9 +196,13 @@ func init() {
 		case 7, 8, 9: // an integer of any Go type
 			v, jsV := ctorInt(r)
 			fill, c.args = v, args(jsV)
-		default:
+		default: // a float64, or the float32 nearest it (exactly a JS number)
 			f := randFloat(r)
-			fill, c.args = f, args(f)
+			fill = f
+			if r.Intn(3) == 0 {
+				fill, f = float32(f), float64(float32(f))
+			}
+			c.args = args(f)
 		}
 		c.goCall = func(_ *Buffer, _ []*Buffer) (any, error) {
 			return AllocFill(size, fill, Encoding(enc))

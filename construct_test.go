@@ -137,6 +137,10 @@ func TestConstructAllocFill(t *testing.T) {
 		{5, 255, Hex, ok("ffffffffff")}, // a number ignores enc
 		{3, uint8(7), "", ok("070707")},
 		{3, int64(-2), "", ok("fefefe")},
+		{3, float32(-1.5), "", ok("ffffff")},
+		{3, float32(257.9), "", ok("010101")},
+		{3, float32(256), "bogus", ok("000000")},
+		{3, 1<<53 + 1, "", ok("010101")}, // exact, where Node rounds to 2^53
 		{3, "", "", ok("000000")},
 		{3, "", "bogus", fails("ERR_UNKNOWN_ENCODING")},
 		{3, []byte{}, "", fails("ERR_INVALID_ARG_VALUE")},
@@ -433,16 +437,6 @@ func TestConstructByteLength(t *testing.T) {
 			wantLen = tt.want
 		}
 		qt.Check(t, b.Len(), qt.Equals, wantLen, qt.Commentf("From(%+q, %q)", tt.s, enc))
-	}
-}
-
-func TestConstructNodeIntText(t *testing.T) {
-	for n, want := range map[int64]string{
-		0: "0", -1: "-1", 1 << 32: "4294967296", -(1 << 32): "-4294967296",
-		1<<32 + 1: "4_294_967_297", -(1 << 32) - 1: "-4_294_967_297",
-		1 << 40: "1_099_511_627_776", 123456789012: "123_456_789_012",
-	} {
-		qt.Check(t, nodeIntText(n), qt.Equals, want)
 	}
 }
 

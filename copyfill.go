@@ -7,11 +7,7 @@ package ipcbuf
 
 import (
 	"encoding/binary"
-	"fmt"
-	"math"
 	"math/bits"
-	"reflect"
-	"strconv"
 )
 
 // Copy copies bytes of b into target, as Node's
@@ -41,11 +37,11 @@ func (b *Buffer) Copy(target *Buffer, targetStart, sourceStart, sourceEnd int) (
 	defer l.release(&err)
 	switch {
 	case targetStart < 0:
-		return 0, copyfillRangeError("targetStart", ">= 0", targetStart)
+		return 0, errNotNegative("targetStart", int64(targetStart))
 	case sourceStart < 0 || sourceStart > len(src):
-		return 0, copyfillRangeError("sourceStart", ">= 0 && <= "+strconv.Itoa(len(src)), sourceStart)
+		return 0, errRange("sourceStart", int64(sourceStart), 0, int64(len(src)))
 	case sourceEnd < 0:
-		return 0, copyfillRangeError("sourceEnd", ">= 0", sourceEnd)
+		return 0, errNotNegative("sourceEnd", int64(sourceEnd))
 	}
 	if targetStart >= len(dst) || sourceStart >= sourceEnd {
 		return 0, nil
@@ -74,8 +70,12 @@ func (b *Buffer) Copy(target *Buffer, targetStart, sourceStart, sourceEnd int) (
 //     with b (a *Buffer may even be b): it is read as it was before Fill
 //     began.
 //   - a number: any Go integer type, which fills with its value modulo 256,
-//     or a float64, which fills with the byte Node's ToUint8 gives: the
-//     value truncated toward zero, modulo 256, and 0 for NaN and ±Inf.
+//     taken exactly even beyond 2^53 (where Node would first round it to a
+//     double), or a float32 or float64, which fills with the byte Node's
+//     ToUint8 gives: the value truncated toward zero, modulo 256, and 0 for
+//     NaN and ±Inf.
+//   - nil, Go's stand-in for Node's undefined, which fills with zeros, as
+//     buf.fill(undefined) does. offset and end are checked all the same.
 //
 // For a value that is not a string enc is ignored, as Node ignores it. Types
 // whose underlying type is one of these are accepted too; any other type,
@@ -129,8 +129,7 @@ func (b *Buffer) Fill(value any, offset, end int, enc Encoding) (err error) {
 		}
 		pat := encodeString(e, v.str)
 		if len(pat) == 0 {
-			return nodeError("ERR_INVALID_ARG_VALUE",
-				"The argument 'value' is invalid: it encodes to no bytes in %s. Received %s", e, describeArg(v.str))
+			return errEncodesToNothing(e, v.str)
 		}
 		fillRepeat(mem[offset:end], pat)
 		return nil
@@ -154,7 +153,7 @@ func fillBytes(mem, pat []byte, offset, end int) error {
 		return err
 	}
 	if len(pat) == 0 {
-		return nodeError("ERR_INVALID_ARG_VALUE", "The argument 'value' is invalid: an empty pattern fills nothing")
+		return errEmptyPattern()
 	}
 	fillRepeat(mem[offset:end], pat)
 	return nil
@@ -163,12 +162,11 @@ func fillBytes(mem, pat []byte, offset, end int) error {
 // fillCheckRange checks Fill's offset and end as Node's validateOffset
 // does; it leaves offset >= end (nothing to do) to the caller.
 func fillCheckRange(offset, end, n int) error {
-	const maxOffset = 1 << 32 // Node's kMaxLength
-	if offset < 0 || uint64(offset) > maxOffset {
-		return copyfillRangeError("offset", ">= 0 && <= "+strconv.FormatUint(maxOffset, 10), offset)
+	if offset < 0 || int64(offset) > maxBufferLength {
+		return errRange("offset", int64(offset), 0, maxBufferLength)
 	}
 	if end < 0 || end > n {
-		return copyfillRangeError("end", ">= 0 && <= "+strconv.Itoa(n), end)
+		return errRange("end", int64(end), 0, int64(n))
 	}
 	return nil
 }
@@ -190,144 +188,6 @@ func fillRepeat(dst, pat []byte) {
 	for n < len(dst) {
 		n += copy(dst[n:], dst[:chunk])
 	}
-}
-
-// The kinds of Fill value.
-const (
-	fillInvalid = iota
-	fillString
-	fillSlice
-	fillBuffer
-	fillByte
-)
-
-// fillValue is a Fill value sorted by kind.
-type fillValue struct {
-	kind  int
-	str   string
-	bytes []byte
-	buf   *Buffer
-	num   byte
-}
-
-// classifyFill sorts a Fill value by kind, with an error for the types Fill
-// does not take. It touches no buffer's memory.
-func classifyFill(value any) (fillValue, error) {
-	switch v := value.(type) {
-	case string:
-		return fillValue{kind: fillString, str: v}, nil
-	case []byte:
-		return fillValue{kind: fillSlice, bytes: v}, nil
-	case *Buffer:
-		// Even nil or zero: acquirePair checks it, after the receiver.
-		return fillValue{kind: fillBuffer, buf: v}, nil
-	default:
-		if n, ok := numberByte(value); ok {
-			return fillValue{kind: fillByte, num: n}, nil
-		}
-		// Named types over the same underlying types.
-		rv := reflect.ValueOf(value)
-		switch rv.Kind() {
-		case reflect.String:
-			return fillValue{kind: fillString, str: rv.String()}, nil
-		case reflect.Slice:
-			if rv.Type().Elem().Kind() == reflect.Uint8 {
-				return fillValue{kind: fillSlice, bytes: rv.Bytes()}, nil
-			}
-		}
-	}
-	return fillValue{}, nodeError("ERR_INVALID_ARG_TYPE",
-		"The \"value\" argument must be a string, []byte, *Buffer, Go integer or float64. Received %s", describeArg(value))
-}
-
-// numberByte is the byte Node makes of a number argument, for Fill and the
-// searches: an integer of any Go integer type (named ones too) modulo 256,
-// a float64 through ToUint8. ok is false for any other type.
-func numberByte(value any) (b byte, ok bool) {
-	switch v := value.(type) {
-	case int:
-		return byte(v), true
-	case int64:
-		return byte(v), true
-	case uint8:
-		return v, true
-	case float64:
-		return toUint8(v), true
-	}
-	rv := reflect.ValueOf(value)
-	switch rv.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return byte(rv.Int()), true
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return byte(rv.Uint()), true
-	case reflect.Float64:
-		return toUint8(rv.Float()), true
-	}
-	return 0, false
-}
-
-// toUint8 is JavaScript's ToUint8: truncate toward zero, modulo 256, with
-// NaN and the infinities giving 0.
-func toUint8(f float64) byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0
-	}
-	m := math.Mod(math.Trunc(f), 256) // exact, in (-256, 256)
-	if m < 0 {
-		m += 256
-	}
-	return byte(m)
-}
-
-// describeArg says what an argument was, for ERR_INVALID_ARG_TYPE messages.
-func describeArg(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "nil"
-	case *Buffer:
-		if x == nil {
-			return "a nil *Buffer"
-		}
-		return "a zero Buffer (make Buffers with Alloc, Open or Slice)"
-	case string:
-		if len(x) > 40 {
-			x = x[:40] + "…"
-		}
-		return "string " + strconv.Quote(x)
-	}
-	s := fmt.Sprintf("%v", v)
-	if len(s) > 40 {
-		s = s[:40] + "…"
-	}
-	return fmt.Sprintf("type %T (%s)", v, s)
-}
-
-// copyfillRangeError is Node's ERR_OUT_OF_RANGE for an integer argument
-// with the condition it failed, in Node's words.
-func copyfillRangeError(name, must string, got int) error {
-	return nodeError("ERR_OUT_OF_RANGE", "The value of %q is out of range. It must be %s. Received %s", name, must, nodeInteger(got))
-}
-
-// nodeInteger writes an integer as Node's error messages do: with '_'
-// between groups of three digits when its magnitude is above 2³².
-func nodeInteger(v int) string {
-	s := strconv.Itoa(v)
-	if v64 := int64(v); v64 >= -(1<<32) && v64 <= 1<<32 {
-		return s
-	}
-	start := 0
-	if s[0] == '-' {
-		start = 1
-	}
-	out := []byte(s[:start])
-	digits := s[start:]
-	for i := 0; i < len(digits); i++ {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			out = append(out, '_')
-		}
-		out = append(out, digits[i])
-	}
-	return string(out)
 }
 
 // Swap16 reverses the byte order of each 2-byte unit of b in place, as
@@ -360,7 +220,7 @@ func (b *Buffer) swap(op string, size int) (err error) {
 	}
 	defer l.release(&err)
 	if len(mem)%size != 0 {
-		return nodeError("ERR_INVALID_BUFFER_SIZE", "Buffer size must be a multiple of %d-bits", 8*size)
+		return errSwapSize(size)
 	}
 	le := binary.LittleEndian
 	i := 0

@@ -98,7 +98,7 @@ func init() {
 		enc := randEncodingArg(r)
 		c := nodeCase{method: "fill", this: this}
 		args := func(value any) []any { return []any{value, offset, end, jsEncoding(enc)} }
-		switch r.Intn(10) {
+		switch r.Intn(11) {
 		case 0, 1, 2, 3: // a string in any encoding
 			s := randGoString(r)
 			if r.Intn(8) == 0 {
@@ -132,11 +132,20 @@ func init() {
 			c.goCall = func(b *Buffer, _ []*Buffer) (any, error) {
 				return nil, b.Fill(v, offset, end, Encoding(enc))
 			}
-		default: // a float64
+		case 9: // a float64, or the float32 nearest it (exactly a JS number)
 			f := randFloat(r)
+			var v any = f
+			if r.Intn(3) == 0 {
+				v, f = float32(f), float64(float32(f))
+			}
 			c.args = args(f)
 			c.goCall = func(b *Buffer, _ []*Buffer) (any, error) {
-				return nil, b.Fill(f, offset, end, Encoding(enc))
+				return nil, b.Fill(v, offset, end, Encoding(enc))
+			}
+		default: // nil, Go's undefined
+			c.args = args(jsUndefined{})
+			c.goCall = func(b *Buffer, _ []*Buffer) (any, error) {
+				return nil, b.Fill(nil, offset, end, Encoding(enc))
 			}
 		}
 		return c

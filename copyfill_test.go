@@ -237,6 +237,7 @@ const cfLoneHigh = "\xed\xa0\x80"
 type cfNamedInt int16
 type cfNamedString string
 type cfNamedFloat float64
+type cfNamedFloat32 float32
 type cfNamedBytes []byte
 
 // Node 20's buf.fill, row by row, and more. Node's
@@ -328,13 +329,26 @@ func TestFillTable(t *testing.T) {
 		{"fill(named float)", "00000000", cfNamedFloat(2.5), 0, -1, "", "02020202", ""},
 		{"fill(named string)", "00000000", cfNamedString("ab"), 0, -1, "", "61626162", ""},
 		{"fill(named bytes)", "00000000", cfNamedBytes{9, 8, 7}, 0, -1, "", "09080709", ""},
+		{"fill(float32(257.9))", "00000000", float32(257.9), 0, -1, "", "01010101", ""},
+		{"fill(float32(-1.5))", "00000000", float32(-1.5), 0, -1, "", "ffffffff", ""},
+		{"fill(float32(NaN))", "eeeeeeee", float32(math.NaN()), 0, -1, "", "00000000", ""},
+		{"fill(float32(1e38))", "eeeeeeee", float32(1e38), 0, -1, "", "00000000", ""},
+		{"fill(named float32)", "00000000", cfNamedFloat32(98.5), 0, -1, "", "62626262", ""},
+		// Integers beyond 2^53 are taken exactly: Node would round 2^53+1
+		// to 2^53 first and fill with 0.
+		{"fill(1<<53+1)", "00000000", 1<<53 + 1, 0, -1, "", "01010101", ""},
+		// nil is Node's undefined, which fill takes as 0; the range is
+		// checked, the encoding is not.
+		{"fill(undefined)", "eeeeeeee", nil, 0, -1, "", "00000000", ""},
+		{"fill(undefined,1,3,'bogus')", "eeeeeeee", nil, 1, 3, "bogus", "ee0000ee", ""},
+		{"fill(undefined,3,1)", "eeeeeeee", nil, 3, 1, "", "eeeeeeee", ""},
+		{"fill(undefined,-1)", "eeeeeeee", nil, -1, -1, "", "eeeeeeee", "ERR_OUT_OF_RANGE"},
+		{"fill(undefined,0,5)", "eeeeeeee", nil, 0, 5, "", "eeeeeeee", "ERR_OUT_OF_RANGE"},
 		// Types Fill does not take.
 		{"fill(true)", "00000000", true, 0, -1, "", "00000000", "ERR_INVALID_ARG_TYPE"},
-		{"fill(nil)", "00000000", nil, 0, -1, "", "00000000", "ERR_INVALID_ARG_TYPE"},
 		{"fill(nil *Buffer)", "00000000", (*Buffer)(nil), 0, -1, "", "00000000", "ERR_INVALID_ARG_TYPE"},
 		{"fill(zero Buffer)", "00000000", &Buffer{}, 0, -1, "", "00000000", "ERR_INVALID_ARG_TYPE"},
 		{"fill(Buffer value)", "00000000", Buffer{}, 0, -1, "", "00000000", "ERR_INVALID_ARG_TYPE"},
-		{"fill(float32)", "00000000", float32(1), 0, -1, "", "00000000", "ERR_INVALID_ARG_TYPE"},
 		{"fill([]int)", "00000000", []int{1}, 0, -1, "", "00000000", "ERR_INVALID_ARG_TYPE"},
 		{"fill(struct)", "00000000", struct{}{}, 0, -1, "", "00000000", "ERR_INVALID_ARG_TYPE"},
 		{"fill(true,9,1)", "00000000", true, 9, 1, "", "00000000", "ERR_INVALID_ARG_TYPE"},

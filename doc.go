@@ -113,7 +113,9 @@
 //
 //   - No undefined and no optional arguments: every argument is given, and
 //     the method documents the values that mean Node's defaults. An encoding
-//     of "" means utf8 (where Node's toString("") throws).
+//     of "" means utf8 everywhere, also where Node throws
+//     ERR_UNKNOWN_ENCODING for it: in ToString, and in IndexOf, LastIndexOf
+//     and Includes with a string value.
 //     buf.toString() is b.ToString("", 0, b.Len()); buf.write(s) is
 //     b.Write(s, 0, ""), and the four-argument write is WriteLength;
 //     buf.fill(v) is b.Fill(v, 0, b.Len(), ""); buf.copy(t) is
@@ -131,11 +133,14 @@
 //     widens to exactly Node's Number. Error messages print the exact Go
 //     value where Node prints the double it received.
 //   - Values of several types: Fill, AllocFill, IndexOf, LastIndexOf and
-//     Includes take a string, a []byte, a *Buffer, any Go integer type or a
-//     float64 (Node's number, with Node's conversion to a byte). Anything
-//     else, bool and float32 included, is ERR_INVALID_ARG_TYPE. An integer
-//     fill value is taken mod 256 exactly, even beyond 2^53 where Node
-//     would first round it.
+//     Includes take a string, a []byte, a *Buffer, any Go integer type, a
+//     float32 or a float64 (Node's number, with Node's conversion to a
+//     byte; every float32 is exactly a JS number). Anything else, bool
+//     included, is ERR_INVALID_ARG_TYPE. nil stands for undefined: Fill and
+//     AllocFill fill zeros with it, as Node's buf.fill(undefined) does, and
+//     the searches refuse it, as Node's do. An integer value is taken mod
+//     256 exactly, even beyond 2^53 where Node would first round it to a
+//     double, in Fill, AllocFill and the searches alike.
 //   - Closed and read-only buffers have no Node counterpart: every method
 //     reports fs.ErrClosed or ErrReadOnly before it looks at its arguments.
 //   - Two Node bugs are not copied: with a []byte or *Buffer needle and

@@ -92,7 +92,7 @@ func ParseEncoding(name string) (Encoding, error) {
 	if enc, ok := lookupEncoding(name); ok {
 		return enc, nil
 	}
-	return "", nodeError("ERR_UNKNOWN_ENCODING", "unknown encoding: %s", name)
+	return "", errUnknownEncoding(name)
 }
 
 // encodingOrUTF8 is ParseEncoding except that "" means UTF8, which is what

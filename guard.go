@@ -134,7 +134,7 @@ func bufferArg(name string, arg *Buffer) error {
 	if arg.usable() {
 		return nil
 	}
-	return nodeError("ERR_INVALID_ARG_TYPE", "The %q argument must be a *Buffer made by Alloc, From, Open or Slice. Received %s", name, describeArg(arg))
+	return errBufferArg(name, arg)
 }
 
 // lock takes b's read lock, or reports why b cannot be used: it is nil or

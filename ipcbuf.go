@@ -175,7 +175,9 @@ func clampRange(start, end, n int) (int, int) {
 }
 
 // ReadAt reads len(p) bytes from b starting at byte off. It implements
-// io.ReaderAt: at the end of b it returns fewer bytes and io.EOF.
+// io.ReaderAt: at the end of b it returns fewer bytes and io.EOF. A
+// negative off is bad input, as os.File and bytes.Reader take it: an
+// *fs.PathError matching fs.ErrInvalid, the same in ReadAt and WriteAt.
 func (b *Buffer) ReadAt(p []byte, off int64) (n int, err error) {
 	mem, l, err := b.acquire("read", false)
 	if err != nil {
@@ -199,17 +201,20 @@ func (b *Buffer) ReadAt(p []byte, off int64) (n int, err error) {
 }
 
 // WriteAt writes p into b starting at byte off. It implements io.WriterAt.
-// A write that would run past the end of b writes nothing and returns an
-// error matching ErrBufferOutOfBounds: a buffer never grows.
+// A negative off is an *fs.PathError matching fs.ErrInvalid, as in
+// ReadAt. A write that would run past the end of b writes nothing and
+// returns an error matching ErrBufferOutOfBounds: a buffer never grows.
 func (b *Buffer) WriteAt(p []byte, off int64) (n int, err error) {
 	mem, l, err := b.acquire("write", true)
 	if err != nil {
 		return 0, err
 	}
 	defer l.release(&err)
-	if off < 0 || off > int64(len(mem)) || int64(len(p)) > int64(len(mem))-off {
-		return 0, nodeError("ERR_BUFFER_OUT_OF_BOUNDS",
-			"writing %d bytes at offset %d runs outside a %d-byte buffer", len(p), off, len(mem))
+	if off < 0 {
+		return 0, b.pathError("write", invalid("negative offset %d", off))
+	}
+	if off > int64(len(mem)) || int64(len(p)) > int64(len(mem))-off {
+		return 0, errWriteOutOfBounds(len(p), off, len(mem))
 	}
 	return copy(mem[off:], p), nil
 }

@@ -661,7 +661,10 @@ func TestReadAtWriteAt(t *testing.T) {
 	_, err = b.ReadAt(p, -1)
 	qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid)
 
-	for _, off := range []int64{-1, 5, 9, 1 << 62} {
+	// A negative offset is bad input, as in ReadAt.
+	_, err = b.WriteAt([]byte("XYZW"), -1)
+	qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid)
+	for _, off := range []int64{5, 9, 1 << 62} {
 		n, err = b.WriteAt([]byte("XYZW"), off)
 		qt.Assert(t, n, qt.Equals, 0)
 		qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrBufferOutOfBounds)

@@ -47,19 +47,14 @@ func (b *Buffer) WriteLength(s string, offset, length int, enc Encoding) (_ int,
 	}
 	defer l.release(&err)
 	if offset < 0 || offset > len(mem) {
-		return 0, outOfRange("offset", offset, 0, len(mem))
+		return 0, errRange("offset", int64(offset), 0, int64(len(mem)))
 	}
 	if length < 0 || length > len(mem) {
-		return 0, outOfRange("length", length, 0, len(mem))
+		return 0, errRange("length", int64(length), 0, int64(len(mem)))
 	}
 	e, err := encodingOrUTF8(string(enc))
 	if err != nil {
 		return 0, err
 	}
 	return encodeInto(e, mem[offset:offset+min(length, len(mem)-offset)], s), nil
-}
-
-// outOfRange is Node's ERR_OUT_OF_RANGE for an integer argument.
-func outOfRange(name string, got, lo, hi int) error {
-	return nodeError("ERR_OUT_OF_RANGE", "The value of %q is out of range. It must be >= %d && <= %d. Received %d", name, lo, hi, got)
 }

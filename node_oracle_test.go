@@ -39,7 +39,8 @@ type (
 )
 
 // A nodeCase is one call. method is Node's name ("readUInt8"), or
-// "Buffer.name" for a static function, whose this is ignored.
+// "Buffer.name" for a static function, whose this, if not empty, is sent
+// only to stand for jsSelf arguments.
 type nodeCase struct {
 	method string
 	this   []byte
@@ -118,7 +119,7 @@ func (o *nodeOracle) run(t testing.TB, cases []nodeCase) []nodeReply {
 	w := bufio.NewWriterSize(o.in, 1<<20)
 	for _, c := range cases {
 		w.WriteString(`{"m":"` + c.method + `"`)
-		if !strings.HasPrefix(c.method, "Buffer.") {
+		if !strings.HasPrefix(c.method, "Buffer.") || len(c.this) > 0 {
 			w.WriteString(`,"b":"` + hex.EncodeToString(c.this) + `"`)
 		}
 		w.WriteString(`,"a":[`)
@@ -198,6 +199,10 @@ func (c nodeCase) String() string {
 			args[i] = "<Buffer " + hex.EncodeToString(v) + ">"
 		case string:
 			args[i] = strconv.QuoteToASCII(v)
+		case jsUndefined:
+			args[i] = "undefined"
+		case jsNull:
+			args[i] = "null"
 		default:
 			args[i] = fmt.Sprintf("%v", a)
 		}

@@ -1,10 +1,6 @@
 package ipcbuf
 
-import (
-	"fmt"
-	"math"
-	"strconv"
-)
+import "math"
 
 // This file holds Node's numeric readers and writers, buf.readUInt8 to
 // buf.writeDoubleBE, under Go names with Node's "Uint" spelling (Node's own
@@ -71,7 +67,7 @@ func (b *Buffer) writeNum(op string, v uint64, offset, width int, f numFlags) (_
 // numVar), then value (if f has numRanged), then offset.
 func checkNumeric(n, offset, width int, value int64, f numFlags) error {
 	if f&numVar != 0 && (width < 1 || width > 6) {
-		return numOutOfRange("byteLength", ">= 1 and <= 6", int64(width))
+		return errNumericRange("byteLength", int64(width), 1, 6)
 	}
 	if f&numRanged != 0 {
 		bits := 8 * width
@@ -80,41 +76,16 @@ func checkNumeric(n, offset, width int, value int64, f numFlags) error {
 			lo, hi = -1<<(bits-1), 1<<(bits-1)-1
 		}
 		if value < lo || value > hi {
-			limits := fmt.Sprintf(">= %d and <= %d", lo, hi)
-			switch { // Node words the 40- and 48-bit limits as powers of two
-			case width > 4 && lo == 0:
-				limits = fmt.Sprintf(">= 0 and < 2 ** %d", bits)
-			case width > 4:
-				limits = fmt.Sprintf(">= -(2 ** %d) and < 2 ** %d", bits-1, bits-1)
-			}
-			return numOutOfRange("value", limits, value)
+			return errNumericValue(value, lo, hi, width)
 		}
 	}
 	if offset < 0 || offset > n-width {
 		if n < width {
-			return nodeError("ERR_BUFFER_OUT_OF_BOUNDS", "Attempt to access memory outside buffer bounds")
+			return errBufferOutOfBounds()
 		}
-		return numOutOfRange("offset", ">= 0 and <= "+strconv.Itoa(n-width), int64(offset))
+		return errNumericRange("offset", int64(offset), 0, int64(n-width))
 	}
 	return nil
-}
-
-// numOutOfRange is Node's ERR_OUT_OF_RANGE for a numeric method's argument,
-// worded as Node words it: integers beyond ±2^32 are written with "_"
-// between groups of three digits.
-func numOutOfRange(name, limits string, got int64) error {
-	s := strconv.FormatInt(got, 10)
-	if got > 1<<32 || got < -1<<32 {
-		i, groups, digits := len(s), "", 4 // stop before a first group of 1 to 3 digits
-		if got < 0 {
-			digits++ // and its sign
-		}
-		for ; i >= digits; i -= 3 {
-			groups = "_" + s[i-3:i] + groups
-		}
-		s = s[:i] + groups
-	}
-	return nodeError("ERR_OUT_OF_RANGE", "The value of %q is out of range. It must be %s. Received %s", name, limits, s)
 }
 
 // getUint decodes p, 1 to 8 bytes, in the byte order of f, sign-extending

@@ -5,7 +5,6 @@ package ipcbuf
 
 import (
 	"bytes"
-	"fmt"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -14,7 +13,8 @@ import (
 // after byteOffset, or -1, as Node's buf.indexOf(value, byteOffset, enc)
 // does. value is one of:
 //
-//   - a string, encoded with enc ("" means utf8; an unknown name is an
+//   - a string, encoded with enc ("" means utf8, where Node throws
+//     ERR_UNKNOWN_ENCODING for an empty encoding; an unknown name is an
 //     *Error with Code "ERR_UNKNOWN_ENCODING"). hex and base64 decode
 //     leniently, as everywhere in this package, and may leave an empty
 //     needle. For utf8, as in Node, a lone surrogate (written in the Go
@@ -22,11 +22,13 @@ import (
 //     three bytes rather than as U+FFFD.
 //   - a []byte or a *Buffer: its bytes. enc matters only if it names
 //     utf16le, and is otherwise ignored, even if unknown.
-//   - a number: any Go integer type or a float64. It searches for the byte
-//     Node would, the low byte of ToUint32(value): -1 is 0xFF, 354 is 0x62,
-//     98.7 is 0x62, NaN and ±Inf are 0. enc is ignored. A rune is a
-//     number too: IndexOf('é', …) searches for the byte 0xE9, not for the
-//     character; pass a string for that.
+//   - a number: any Go integer type, a float32 or a float64. It searches
+//     for the byte Node would, the low byte of ToUint32(value): -1 is 0xFF,
+//     354 is 0x62, 98.7 is 0x62, NaN and ±Inf are 0. An integer is taken
+//     exactly, even beyond 2^53, where Node would first round it to a
+//     double: 1<<53+1 searches for 0x01, Node's indexOf(2**53+1) for 0x00.
+//     enc is ignored. A rune is a number too: IndexOf('é', …) searches for
+//     the byte 0xE9, not for the character; pass a string for that.
 //
 // Any other type, a nil or zero *Buffer included, is an *Error with Code
 // "ERR_INVALID_ARG_TYPE". A string stands for a JS string as described at
@@ -45,6 +47,8 @@ import (
 // and there is no form with the encoding in byteOffset's place. Where Node
 // differs:
 //
+//   - enc "" with a string value is utf8 (Node throws ERR_UNKNOWN_ENCODING),
+//     and an integer value beyond 2^53 is taken exactly (see above).
 //   - With a []byte or *Buffer needle, utf16le and a b of odd length, Node
 //     returns b.Len()-1 instead of -1 when there is no match (a bug in its
 //     C++ search, which compares the failed unit result with the byte
@@ -123,14 +127,14 @@ func (b *Buffer) CompareRange(target *Buffer, targetStart, targetEnd, sourceStar
 	}
 	defer l.release(&err)
 	switch {
-	case targetStart < 0 || int64(targetStart) > maxCompareOffset:
-		return 0, compareRangeError("targetStart", targetStart, maxCompareOffset)
+	case targetStart < 0 || int64(targetStart) > maxBufferLength:
+		return 0, errRange("targetStart", int64(targetStart), 0, maxBufferLength)
 	case targetEnd < 0 || targetEnd > len(t):
-		return 0, compareRangeError("targetEnd", targetEnd, int64(len(t)))
-	case sourceStart < 0 || int64(sourceStart) > maxCompareOffset:
-		return 0, compareRangeError("sourceStart", sourceStart, maxCompareOffset)
+		return 0, errRange("targetEnd", int64(targetEnd), 0, int64(len(t)))
+	case sourceStart < 0 || int64(sourceStart) > maxBufferLength:
+		return 0, errRange("sourceStart", int64(sourceStart), 0, maxBufferLength)
 	case sourceEnd < 0 || sourceEnd > len(s):
-		return 0, compareRangeError("sourceEnd", sourceEnd, int64(len(s)))
+		return 0, errRange("sourceEnd", int64(sourceEnd), 0, int64(len(s)))
 	}
 	if sourceStart >= sourceEnd {
 		if targetStart >= targetEnd {
@@ -163,14 +167,6 @@ func Compare(a, b *Buffer) (_ int, err error) {
 	}
 	defer l.release(&err)
 	return bytes.Compare(s, t), nil
-}
-
-// maxCompareOffset is Node's kMaxLength (2^32), the bound compare puts on
-// targetStart and sourceStart.
-const maxCompareOffset int64 = 1 << 32
-
-func compareRangeError(name string, got int, hi int64) error {
-	return nodeError("ERR_OUT_OF_RANGE", "The value of %q is out of range. It must be >= 0 && <= %d. Received %d", name, hi, got)
 }
 
 // Bounds of the search offset: Node clamps byteOffset to an int32 before
@@ -220,12 +216,7 @@ func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forw
 			one[0] = n
 			break
 		}
-		what := fmt.Sprintf("type %T", value)
-		if value == nil {
-			what = "nil"
-		}
-		return -1, nodeError("ERR_INVALID_ARG_TYPE",
-			"The \"value\" argument must be a string, []byte, *Buffer, integer or float64. Received %s", what)
+		return -1, errValueType(value)
 	}
 	return searchBytes(hay, one[:], off, forward), nil
 }

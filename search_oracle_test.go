@@ -172,7 +172,7 @@ func randSearchValue(r *rand.Rand, hay []byte, enc string) searchArg {
 }
 
 // randSearchNumber returns a number needle: sent to Node as a float64, and
-// to Go as one of its integer types or a float64.
+// to Go as one of its integer types, a float32 or a float64.
 func randSearchNumber(r *rand.Rand, hay []byte) searchArg {
 	var f float64
 	switch r.Intn(10) {
@@ -202,6 +202,11 @@ func randSearchNumber(r *rand.Rand, hay []byte) searchArg {
 	}
 	arg := searchArg{js: f, bufLen: -1}
 	arg.goValue = func([]*Buffer) any { return f }
+	if f32 := float32(f); (float64(f32) == f || math.IsNaN(f)) && r.Intn(3) == 0 {
+		// A float32 is exactly the JS number it widens to.
+		arg.goValue = func([]*Buffer) any { return f32 }
+		return arg
+	}
 	if f != math.Trunc(f) || math.Abs(f) > 1<<53 || r.Intn(3) == 0 {
 		return arg
 	}

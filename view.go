@@ -42,7 +42,7 @@ func View[T Number](b *Buffer) ([]T, error) {
 	var zero T
 	size, align := int(unsafe.Sizeof(zero)), uintptr(unsafe.Alignof(zero))
 	if b == nil || b.m == nil {
-		return nil, nodeError("ERR_INVALID_ARG_TYPE", "View needs a *Buffer from Alloc, Open or Slice. Received %s", describeArg(b))
+		return nil, errViewBuffer(b)
 	}
 	mem, l, err := b.acquire("view", false)
 	if err != nil {
@@ -54,9 +54,7 @@ func View[T Number](b *Buffer) ([]T, error) {
 	}
 	name := reflect.TypeFor[T]().String()
 	if len(mem)%size != 0 {
-		return nil, nodeError("ERR_INVALID_BUFFER_SIZE",
-			"a %d-byte buffer cannot be viewed as []%s: its length must be a multiple of %d (take a Slice of %d bytes)",
-			len(mem), name, size, len(mem)-len(mem)%size)
+		return nil, errViewSize(len(mem), name, size)
 	}
 	if len(mem) == 0 {
 		return nil, nil
