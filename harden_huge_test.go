@@ -121,6 +121,21 @@ func hugeSegment(t *testing.T, size int) string {
 	return fmt.Sprintf("%#x", key)
 }
 
+// hugeReserved reports whether an inaccessible reservation (---p) covers
+// the n bytes at addr, and returns the line of /proc/self/maps that holds
+// addr. The kernel merges a reservation with an adjacent one (another
+// closed buffer's, or the Go runtime's), so the line may cover more.
+func hugeReserved(t *testing.T, addr, n uintptr) (bool, string) {
+	t.Helper()
+	line := hugeMapAt(t, addr)
+	var lo, hi uintptr
+	var perms string
+	if _, err := fmt.Sscanf(line, "%x-%x %s", &lo, &hi, &perms); err != nil {
+		return false, line
+	}
+	return perms == "---p" && lo <= addr && addr+n <= hi, line
+}
+
 // hugeMapAt returns the line of /proc/self/maps whose range holds addr, or
 // "" if nothing is mapped there.
 func hugeMapAt(t *testing.T, addr uintptr) string {
@@ -182,14 +197,15 @@ func TestHugePages(t *testing.T) {
 		addr := uintptr(unsafe.Pointer(unsafe.SliceData(p)))
 		qt.Assert(t, b.Close(), qt.IsNil)
 		qt.Assert(t, hugeAttached(t, target), qt.Equals, 0)
-		want := fmt.Sprintf("%x-%x ---p ", addr, addr+uintptr(page))
-		qt.Assert(t, strings.HasPrefix(hugeMapAt(t, addr), want), qt.IsTrue,
-			qt.Commentf("want the reservation %q…; /proc/self/maps has %q", want, hugeMapAt(t, addr)))
+		reserved, line := hugeReserved(t, addr, uintptr(page))
+		qt.Assert(t, reserved, qt.IsTrue,
+			qt.Commentf("want a reservation of %x-%x; /proc/self/maps has %q", addr, addr+uintptr(page), line))
 		p = nil
 		runtime.KeepAlive(b)
 		b = nil
 		collect(t, "releasing the reservation", func() bool {
-			return !strings.HasPrefix(hugeMapAt(t, addr), want)
+			reserved, _ := hugeReserved(t, addr, uintptr(page))
+			return !reserved
 		})
 
 		// A stale slice, in a child because touching it must fault.
@@ -236,13 +252,14 @@ func TestHugePages(t *testing.T) {
 		addr := uintptr(unsafe.Pointer(unsafe.SliceData(b.Bytes())))
 		qt.Assert(t, b.Close(), qt.IsNil)
 		qt.Assert(t, mapped(t, path), qt.HasLen, 0)
-		want := fmt.Sprintf("%x-%x ---p ", addr, addr+uintptr(page))
-		qt.Assert(t, strings.HasPrefix(hugeMapAt(t, addr), want), qt.IsTrue,
-			qt.Commentf("want the reservation %q…; /proc/self/maps has %q", want, hugeMapAt(t, addr)))
+		reserved, line := hugeReserved(t, addr, uintptr(page))
+		qt.Assert(t, reserved, qt.IsTrue,
+			qt.Commentf("want a reservation of %x-%x; /proc/self/maps has %q", addr, addr+uintptr(page), line))
 		runtime.KeepAlive(b)
 		b = nil
 		collect(t, "releasing the reservation", func() bool {
-			return !strings.HasPrefix(hugeMapAt(t, addr), want)
+			reserved, _ := hugeReserved(t, addr, uintptr(page))
+			return !reserved
 		})
 
 		out := startChild(t, "huge-stale-100", path)
