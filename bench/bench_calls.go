@@ -211,20 +211,11 @@ func runCalls(cfg *config) []result {
 	}
 	defer bufDispose(shm)
 	plain := make([]byte, callBufSize)
-	node, nerr := startNodeBench()
+	node, rs := startNodeFor(cCallNode, unitNsPerCall, nil)
 	if node != nil {
 		defer node.close()
 	}
-	var rs []result
-	if nerr != nil {
-		rs = append(rs, result{caseName: "every case", contender: cCallNode, value: math.NaN(), unit: unitNsPerCall,
-			note: "Node is not measured: " + nerr.Error()})
-		node = nil
-	}
-	sample := 100 * time.Millisecond
-	if cfg.quick {
-		sample = 2 * time.Millisecond
-	}
+	sample := sampleTime(cfg)
 	for _, c := range callCases() {
 		rs = append(rs, measureCall(cfg, c, mem, shm, plain, node, sample)...)
 	}

@@ -85,23 +85,11 @@ type encInputs map[string][]byte
 func runEncoding(cfg *config) []result {
 	in := makeEncInputs(cfg)
 	cases := encCases(in)
-	node, err := startNodeBench()
-	if err == nil {
-		err = node.load(in)
-	}
+	node, rs := startNodeFor(cNode, unitMBps, in)
 	if node != nil {
 		defer node.close()
 	}
-	var rs []result
-	if err != nil {
-		rs = append(rs, result{caseName: "every case", contender: cNode, value: math.NaN(), unit: unitMBps,
-			note: "Node is not measured: " + err.Error()})
-		node = nil
-	}
-	sample := 100 * time.Millisecond
-	if cfg.quick {
-		sample = 2 * time.Millisecond
-	}
+	sample := sampleTime(cfg)
 	for _, c := range cases {
 		rs = append(rs, measureCase(cfg, c, in, node, sample)...)
 	}
@@ -560,6 +548,31 @@ func nodeScript() (string, error) {
 		}
 	}
 	return "", errors.New("node_bench.js not found next to bench_encoding.go or in the working directory")
+}
+
+// startNodeFor starts node_bench.js for a group and loads in into it. If
+// Node cannot be measured it returns a nil *nodeBench and the row that
+// says why, under contender and unit.
+func startNodeFor(contender, unit string, in encInputs) (*nodeBench, []result) {
+	node, err := startNodeBench()
+	if err == nil && len(in) > 0 {
+		if err = node.load(in); err != nil {
+			node.close()
+		}
+	}
+	if err != nil {
+		return nil, []result{{caseName: "every case", contender: contender, value: math.NaN(), unit: unit,
+			note: "Node is not measured: " + err.Error()}}
+	}
+	return node, nil
+}
+
+// sampleTime is how long one sample of a calibrated loop takes.
+func sampleTime(cfg *config) time.Duration {
+	if cfg.quick {
+		return 2 * time.Millisecond
+	}
+	return 100 * time.Millisecond
 }
 
 // startNodeBench starts node_bench.js under the node on PATH and checks
