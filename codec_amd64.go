@@ -129,6 +129,13 @@ func validUTF8Fast(s string) (valid, done bool) {
 		runtime.KeepAlive(s)
 		return valid, true
 	case codecLevel >= codecAVX2 && len(s) >= 32:
+		// The AVX2 validator takes 32 bytes a step even of ASCII, which
+		// asciiPrefixAVX2 skips 128 at a time; an ASCII byte ends any
+		// character, so the rest is checked on its own.
+		s = s[asciiPrefixFast(s):]
+		if len(s) < 32 {
+			return false, false
+		}
 		var tail [32]byte
 		n := len(s) &^ 31
 		copy(tail[:], s[n:])
