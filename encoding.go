@@ -171,9 +171,7 @@ func decodeMemory(enc Encoding, b []byte, shared bool) string {
 	case Base64:
 		return encodeBase64(b)
 	case Base64URL:
-		dst := make([]byte, base64.RawURLEncoding.EncodedLen(len(b)))
-		base64.RawURLEncoding.Encode(dst, b)
-		return ownedString(dst)
+		return encodeBase64URL(b)
 	case Hex:
 		return encodeHex(b)
 	}
@@ -202,6 +200,8 @@ var b64Pairs = func() (t [1 << 12]uint16) {
 func encodeBase64(b []byte) string {
 	dst := make([]byte, base64.StdEncoding.EncodedLen(len(b)))
 	s, d := bytesView(b), dst
+	k := base64EncodeFast(d, s, false) // the vector path first (codec_simd.go)
+	s, d = s[k:], d[k/3*4:]
 	for len(s) >= 14 && len(d) >= 16 { // each load reads 8 bytes and uses 6
 		x := bits.ReverseBytes64(load64(s, 0)) // big-endian: the first byte on top
 		y := bits.ReverseBytes64(load64(s, 6))
@@ -220,7 +220,7 @@ func encodeBase64(b []byte) string {
 func encodeHex(b []byte) string {
 	dst := make([]byte, 2*len(b))
 	src := bytesView(b)
-	i := 0
+	i := hexEncodeFast(dst, src) // the vector path first (codec_simd.go)
 	for ; i+8 <= len(src); i += 8 {
 		x := load64(src, i)
 		store64(dst, 2*i, hexWord(uint32(x)))
@@ -516,7 +516,7 @@ func packUnits(x uint64) uint64 {
 // It tests 32 bytes, then 8, at a time. (The loops keep t from becoming
 // empty, which spares the compiler a fix-up of the pointer at each step.)
 func asciiPrefix(s string) int {
-	t := s
+	t := s[asciiPrefixFast(s):] // the vector path first (codec_simd.go)
 	for len(t) > 32 && (load64(t, 0)|load64(t, 8)|load64(t, 16)|load64(t, 24))&hiBits == 0 {
 		t = t[32:]
 	}
@@ -834,7 +834,8 @@ func base64DecodeInto(dst []byte, src string) int {
 // byte. It returns the number of characters taken and of bytes written, and
 // writes nothing past those.
 func base64Quanta(dst []byte, src string) (int, int) {
-	s, d := src, dst
+	k, m := base64DecodeFast(dst, src) // the vector path first (codec_simd.go)
+	s, d := src[k:], dst[m:]
 	for len(s) >= 16 && len(d) >= 12 {
 		v := b64Quad[0][s[0]] | b64Quad[1][s[1]] | b64Quad[2][s[2]] | b64Quad[3][s[3]]
 		w := b64Quad[0][s[4]] | b64Quad[1][s[5]] | b64Quad[2][s[6]] | b64Quad[3][s[7]]
@@ -982,6 +983,9 @@ var utf8DFA = func() (t [256]uint64) {
 // cut before a lead or ASCII byte is two valid strings, and two valid
 // strings make a valid one.
 func validUTF8(s string) bool {
+	if valid, done := validUTF8Fast(s); done { // the vector path (codec_simd.go)
+		return valid
+	}
 	s = s[asciiPrefix(s):]
 	if len(s) < 512 {
 		return validUTF8From(s, dfaAccept)

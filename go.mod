@@ -1,10 +1,11 @@
 module github.com/ipcbuf/ipcbuf
 
-go 1.24
+go 1.24.0
 
 require (
 	github.com/frankban/quicktest v1.14.6
 	github.com/google/go-cmp v0.7.0
+	golang.org/x/sys v0.40.0
 )
 
 require (
