@@ -67,7 +67,8 @@ test-sanitize:
 
 # The performance table: ipcbuf against plain memory, pipes, sockets, direct
 # system calls, files, Go's standard library and Node, side by side in one
-# run (bench/ is its own module, so the library keeps no dependencies).
+# run (bench/ is its own module, so the library takes none of its
+# dependencies).
 # BENCHFLAGS=-quick checks that it runs; BENCHFLAGS=-only=2,3 picks rows.
 BENCHFLAGS ?=
 bench:
