@@ -165,19 +165,20 @@ func (b *Buffer) mem() []byte {
 	return b.m.data[b.off : b.off+b.n : b.off+b.n]
 }
 
-// heapMem returns b's bytes when b is an open memory buffer, writable if
-// write is set, and ok false for anything else: nil, zero, closed,
-// read-only or mapped. It is the fast path of the small methods: heap
-// memory cannot fault and the garbage collector keeps it while the slice is
-// used, so a method on it needs no lease, and, small enough to inline,
-// costs a few loads. On ok false the method takes its lease, which reports
+// openMem returns b's bytes when b is open, and writable if write is set,
+// with ok false for anything else (nil, zero, closed, read-only): the fast
+// path of the small methods, a few loads, small enough to inline. It does
+// not record a write (see open). On heap memory (b.m.reg nil) a method
+// needs nothing more: heap memory cannot fault, and the garbage collector
+// keeps it while the slice is used. Mapped memory must be touched under
+// the fault guard. On ok false the method takes its lease, which reports
 // what is wrong.
-func (b *Buffer) heapMem(write bool) (mem []byte, ok bool) {
+func (b *Buffer) openMem(write bool) (mem []byte, ok bool) {
 	if b == nil || b.m == nil {
 		return nil, false
 	}
 	m := b.m
-	if m.reg != nil || m.state.Load() != 0 || write && m.readOnly {
+	if m.state.Load() != 0 || write && m.readOnly {
 		return nil, false
 	}
 	// b.off+b.n <= len(m.data) always: Slice makes it so.
@@ -231,6 +232,22 @@ func (l *lease) fault(r any) error {
 		return &FaultError{Op: l.op, Name: b.label(), Offset: int64(addr) - int64(start) - int64(b.off)}
 	}
 	return nil
+}
+
+// recovered is the end of a guard on b alone, for a panic: r is what
+// recover returned in the deferred function and old the panic-on-fault
+// setting to restore. It returns the error for a fault in b's memory, and
+// panics again with anything else.
+func (b *Buffer) recovered(op string, r any, old bool) error {
+	debug.SetPanicOnFault(old)
+	if r == nil {
+		return nil // runtime.Goexit, which goes on
+	}
+	l := lease{op: op, a: b}
+	if err := l.fault(r); err != nil {
+		return err
+	}
+	panic(r)
 }
 
 // memFault is the error of a system call that found the memory at off
