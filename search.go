@@ -180,23 +180,47 @@ const (
 	maxSearchOffset = 1<<31 - 1
 )
 
-// search is IndexOf (forward) and LastIndexOf (backward).
-func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forward bool) (_ int, err error) {
+// search is IndexOf (forward) and LastIndexOf (backward). Each lease is
+// taken in a function of its own with one defer and few returns, which the
+// compiler can open-code: a defer it cannot costs a call that is most of a
+// small search.
+func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forward bool) (int, error) {
 	off := int64(min(max(byteOffset, minSearchOffset), maxSearchOffset))
 	if nb, ok := value.(*Buffer); ok {
-		var ndl, hay []byte
-		var l lease
-		if hay, ndl, l, err = acquirePair(op, b, "value", nb, writeNone); err != nil {
-			return -1, err
-		}
-		defer l.release(&err)
-		return searchRaw(hay, ndl, off, enc, forward), nil
+		return b.searchBuffer(op, nb, off, enc, forward)
 	}
+	return b.searchValue(op, value, off, enc, forward)
+}
+
+// searchBuffer is search for a *Buffer needle.
+func (b *Buffer) searchBuffer(op string, nb *Buffer, off int64, enc Encoding, forward bool) (_ int, err error) {
+	hay, ndl, l, err := acquirePair(op, b, "value", nb, writeNone)
+	if err != nil {
+		return -1, err
+	}
+	defer l.release(&err)
+	return searchRaw(hay, ndl, off, enc, forward), nil
+}
+
+// searchValue is search for any needle but a *Buffer.
+func (b *Buffer) searchValue(op string, value any, off int64, enc Encoding, forward bool) (int, error) {
+	if hay, ok := b.openMem(false); ok && b.m.reg == nil {
+		return searchIn(hay, value, off, enc, forward) // heap memory: no lease
+	}
+	return b.searchLeased(op, value, off, enc, forward)
+}
+
+func (b *Buffer) searchLeased(op string, value any, off int64, enc Encoding, forward bool) (_ int, err error) {
 	hay, l, err := b.acquire(op, false)
 	if err != nil {
 		return -1, err
 	}
 	defer l.release(&err)
+	return searchIn(hay, value, off, enc, forward)
+}
+
+// searchIn searches hay, the bytes of a buffer under its lease, for value.
+func searchIn(hay []byte, value any, off int64, enc Encoding, forward bool) (int, error) {
 	var one [1]byte
 	switch v := value.(type) {
 	case string:
