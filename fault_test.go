@@ -104,11 +104,13 @@ func TestTruncatedByAnotherProcess(t *testing.T) {
 				qt.Assert(t, call(), qt.ErrorIs, ipcbuf.ErrFault, qt.Commentf(name))
 			}
 			qt.Assert(t, far.String(), qt.Equals, "<Buffer fault>")
-			// A single number names its offset in the view, as ReadAt does.
+			// A single number names the offset of the fault in the view:
+			// one of its bytes (a build may load them one by one, as the
+			// race detector's does, last byte first).
 			_, err = far.ReadUint32BE(100)
 			qt.Assert(t, errors.As(err, &fe), qt.IsTrue, qt.Commentf("%v", err))
-			qt.Assert(t, fe.Offset, qt.Equals, int64(100))
-			qt.Assert(t, err, qt.ErrorMatches, `readUInt32BE .*: memory fault at offset 100: .*`)
+			qt.Assert(t, fe.Offset >= 100 && fe.Offset < 104, qt.IsTrue, qt.Commentf("offset %d", fe.Offset))
+			qt.Assert(t, err, qt.ErrorMatches, `readUInt32BE .*: memory fault at offset 10[0-3]: .*`)
 
 			// What is left is usable.
 			s, err := b.ToString("", 0, 10)
