@@ -250,6 +250,28 @@ func (b *Buffer) recovered(op string, r any, old bool) error {
 	panic(r)
 }
 
+// guarded runs f on b's bytes, b open (and writable if write is set), under
+// the guard the numeric methods use (see guardFirst in numeric.go): a
+// deferred closure that calls recover only if f did not return, which
+// costs less than a lease and its release. f must not keep the bytes.
+func guarded[R any](b *Buffer, op string, write bool, f func(mem []byte) (R, error)) (r R, err error) {
+	if err := b.open(op, write); err != nil {
+		return r, err
+	}
+	var old, done bool
+	defer func() {
+		if done { // no panic: recover would find none
+			debug.SetPanicOnFault(old)
+			return
+		}
+		err = b.recovered(op, recover(), old)
+	}()
+	old = debug.SetPanicOnFault(true) // after the defer: see guardFirst
+	r, err = f(b.mem())
+	done = true
+	return r, err
+}
+
 // memFault is the error of a system call that found the memory at off
 // gone (EFAULT): one matching fs.ErrClosed if b was closed meanwhile (the
 // call met the reservation Close left), else a *FaultError.

@@ -17,13 +17,10 @@ func (b *Buffer) ToString(enc Encoding, start, end int) (string, error) {
 	return b.toStringLeased(enc, start, end)
 }
 
-func (b *Buffer) toStringLeased(enc Encoding, start, end int) (_ string, err error) {
-	mem, l, err := b.acquire("toString", false)
-	if err != nil {
-		return "", err
-	}
-	defer l.release(&err)
-	return toString(mem, enc, start, end, b.m.reg != nil)
+func (b *Buffer) toStringLeased(enc Encoding, start, end int) (string, error) {
+	return guarded(b, "toString", false, func(mem []byte) (string, error) {
+		return toString(mem, enc, start, end, b.m.reg != nil)
+	})
 }
 
 // toString is ToString on mem, the buffer's bytes under its lease if
@@ -60,13 +57,10 @@ func (b *Buffer) WriteLength(s string, offset, length int, enc Encoding) (int, e
 	return b.writeLengthLeased(s, offset, length, enc)
 }
 
-func (b *Buffer) writeLengthLeased(s string, offset, length int, enc Encoding) (_ int, err error) {
-	mem, l, err := b.acquire("write", true)
-	if err != nil {
-		return 0, err
-	}
-	defer l.release(&err)
-	return writeString(mem, s, offset, length, enc)
+func (b *Buffer) writeLengthLeased(s string, offset, length int, enc Encoding) (int, error) {
+	return guarded(b, "write", true, func(mem []byte) (int, error) {
+		return writeString(mem, s, offset, length, enc)
+	})
 }
 
 // writeString is WriteLength on mem, the buffer's bytes under its lease.

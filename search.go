@@ -6,6 +6,7 @@ package ipcbuf
 import (
 	"bytes"
 	"fmt"
+	"runtime/debug"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -210,13 +211,25 @@ func (b *Buffer) searchValue(op string, value any, off int64, enc Encoding, forw
 	return b.searchLeased(op, value, off, enc, forward)
 }
 
-func (b *Buffer) searchLeased(op string, value any, off int64, enc Encoding, forward bool) (_ int, err error) {
-	hay, l, err := b.acquire(op, false)
-	if err != nil {
+// searchLeased is searchValue on mapped memory (or with an error to
+// report), under the guard of the numeric methods (see guardFirst in
+// numeric.go), which costs a call less than a lease.
+func (b *Buffer) searchLeased(op string, value any, off int64, enc Encoding, forward bool) (i int, err error) {
+	if err := b.open(op, false); err != nil {
 		return -1, err
 	}
-	defer l.release(&err)
-	return searchIn(hay, value, off, enc, forward)
+	var old, done bool
+	defer func() {
+		if done { // no panic: recover would find none
+			debug.SetPanicOnFault(old)
+			return
+		}
+		err = b.recovered(op, recover(), old)
+	}()
+	old = debug.SetPanicOnFault(true) // after the defer: see guardFirst
+	i, err = searchIn(b.mem(), value, off, enc, forward)
+	done = true
+	return i, err
 }
 
 // searchIn searches hay, the bytes of a buffer under its lease, for value.
@@ -289,6 +302,15 @@ func searchBytes(hay, ndl []byte, off int64, forward bool) int {
 	start, done := searchStart(len(hay), len(ndl), off, forward)
 	if done {
 		return start
+	}
+	if len(ndl) == 1 { // one byte, the most common search: straight to the vector scan
+		if forward {
+			if i := bytes.IndexByte(hay[start:], ndl[0]); i >= 0 {
+				return start + i
+			}
+			return -1
+		}
+		return bytes.LastIndexByte(hay[:min(start, len(hay)-1)+1], ndl[0])
 	}
 	if forward {
 		if i := indexRare(hay[start:], ndl); i >= 0 {
