@@ -58,7 +58,7 @@ fuzz:
 # The reliability tests at full size: 100,000 open/close/remove cycles and
 # many SIGKILL rounds (make test runs short versions).
 test-soak:
-	IPCBUF_SOAK=1 $(GO) test -count=1 -v -run '^Test(Soak|Leak|Durab|SemaphoreWaiterKilled|WaitRacingClose)' .
+	IPCBUF_SOAK=1 $(GO) test -count=1 -v -run '^Test(Soak|Leak|Durab|SemaphoreWaiterKilled|WaitRacingClose|LeaseRacesClose)' .
 
 # The C shim under AddressSanitizer, UndefinedBehaviorSanitizer and
 # valgrind; the Go tests with cgocheck2 and checkfinalizers.

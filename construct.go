@@ -75,7 +75,7 @@ func FromBytes(p []byte) *Buffer {
 // Concat returns a new memory buffer holding the bytes of every buffer in
 // list, one after the other, like Node's Buffer.concat(list) without
 // totalLength. The buffers may be of any kind, views included; each is read
-// under its own lock in turn, so a buffer closed meanwhile fails the call
+// under its own lease in turn, so a buffer closed meanwhile fails the call
 // with an error matching fs.ErrClosed. An empty list gives an empty buffer.
 //
 // A nil or zero Buffer in list is an *Error with Code ERR_INVALID_ARG_TYPE
@@ -130,7 +130,7 @@ func ConcatLength(list []*Buffer, totalLength int) (*Buffer, error) {
 
 // concatInto copies the buffers of list, none nil, into a new memory buffer
 // of total bytes, truncating or leaving zeros at the end. It holds one
-// buffer's lock at a time. Every buffer is acquired, even past the point
+// buffer's lease at a time. Every buffer is acquired, even past the point
 // where total is reached, so a closed one fails the call whatever total is.
 func concatInto(list []*Buffer, total int) (*Buffer, error) {
 	dst := make([]byte, total)

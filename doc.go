@@ -48,7 +48,8 @@
 //
 // A Buffer's methods may be called from many goroutines at once, Close
 // included; a method that races with Close either completes or returns an
-// error matching fs.ErrClosed. Concurrent writes to the same bytes are, as
+// error matching fs.ErrClosed. Methods take no lock: Close does not wait
+// for them, so one that completes may do so after Close has returned. Concurrent writes to the same bytes are, as
 // with any shared memory, not ordered by ipcbuf: use your own
 // synchronisation.
 //

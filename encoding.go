@@ -98,8 +98,11 @@ func ParseEncoding(name string) (Encoding, error) {
 // encodingOrUTF8 is ParseEncoding except that "" means UTF8, which is what
 // most Node APIs do with a missing or empty encoding argument.
 func encodingOrUTF8(name string) (Encoding, error) {
-	if name == "" {
+	switch e := Encoding(name); e {
+	case "", UTF8:
 		return UTF8, nil
+	case UTF16LE, Latin1, ASCII, Base64, Base64URL, Hex:
+		return e, nil // the constants, as most calls pass them: no folding
 	}
 	return ParseEncoding(name)
 }

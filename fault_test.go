@@ -90,6 +90,13 @@ func TestTruncatedByAnotherProcess(t *testing.T) {
 				"WriteDouble":  func() error { _, err := far.WriteDoubleBE(1.5, 0); return err },
 				"ReadIntBE":    func() error { _, err := far.ReadIntBE(5, 6); return err },
 				"BigInt64":     func() error { _, err := far.ReadBigInt64LE(8); return err },
+				"ReadUint8":    func() error { _, err := far.ReadUint8(3); return err },
+				"WriteInt8":    func() error { _, err := far.WriteInt8(-3, 3); return err },
+				"ReadUint16BE": func() error { _, err := far.ReadUint16BE(2); return err },
+				"WriteInt16LE": func() error { _, err := far.WriteInt16LE(-2, 2); return err },
+				"WriteUint32":  func() error { _, err := far.WriteUint32BE(7, 4); return err },
+				"ReadFloatLE":  func() error { _, err := far.ReadFloatLE(4); return err },
+				"BigUint64":    func() error { _, err := far.WriteBigUint64LE(9, 16); return err },
 				"Concat":       func() error { _, err := ipcbuf.Concat([]*ipcbuf.Buffer{other.Slice(0, 5), far}); return err },
 				"ToJSON":       func() error { _, err := far.ToJSON(); return err },
 			}
@@ -97,6 +104,13 @@ func TestTruncatedByAnotherProcess(t *testing.T) {
 				qt.Assert(t, call(), qt.ErrorIs, ipcbuf.ErrFault, qt.Commentf(name))
 			}
 			qt.Assert(t, far.String(), qt.Equals, "<Buffer fault>")
+			// A single number names the offset of the fault in the view:
+			// one of its bytes (a build may load them one by one, as the
+			// race detector's does, last byte first).
+			_, err = far.ReadUint32BE(100)
+			qt.Assert(t, errors.As(err, &fe), qt.IsTrue, qt.Commentf("%v", err))
+			qt.Assert(t, fe.Offset >= 100 && fe.Offset < 104, qt.IsTrue, qt.Commentf("offset %d", fe.Offset))
+			qt.Assert(t, err, qt.ErrorMatches, `readUInt32BE .*: memory fault at offset 10[0-3]: .*`)
 
 			// What is left is usable.
 			s, err := b.ToString("", 0, 10)

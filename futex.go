@@ -3,15 +3,15 @@ package ipcbuf
 // Waiting on a 32-bit word of a buffer until another goroutine or process
 // wakes it: the futex, shared between processes (see futex_linux.go).
 //
-// A waiter must not hold the mapping's read lock while it sleeps, or Close,
-// which takes the write lock, would wait for it forever. So a waiter
-// resolves the word under the lock, enters itself in the mapping's
-// waitList, lets the lock go and sleeps. Close marks the list closing and
-// wakes every word in it, again and again, until every waiter has left:
-// only then does it unmap. A waiter can be between its last look at the
-// list and the system call when Close's first wake comes; the next wake
-// reaches it. So no waiter sleeps on an address that Close gave back, and
-// none sleeps on after Close.
+// A waiter sleeps in the kernel, out of reach of the fault guard, so Close
+// must not take the memory from under it. So a waiter resolves the word
+// under its lease, enters itself in the mapping's waitList, ends the lease
+// and sleeps. Close marks the list closing and wakes every word in it,
+// again and again, until every waiter has left: only then does it swap
+// the memory for its reservation. A waiter can be between its last look at
+// the list and the system call when Close's first wake comes; the next
+// wake reaches it. So no waiter sleeps on an address that Close gave back,
+// and none sleeps on after Close.
 
 import (
 	"context"
@@ -120,7 +120,7 @@ func (b *Buffer) waitWord(op string, off int, val uint32, ctx context.Context, d
 	}
 	w := &waitRec{addr: p}
 	entered := b.m.waits.add(w)
-	l.release(nil) // never hold the read lock asleep: Close needs the write lock
+	l.release(nil) // the waitList, not the lease, keeps Close away while asleep
 	if !entered {
 		return b.closedError(op)
 	}
@@ -164,7 +164,7 @@ func (b *Buffer) waitWord(op string, off int, val uint32, ctx context.Context, d
 		case e == syscall.ETIMEDOUT || e == syscall.EINTR:
 			// The loop measures what is left against the deadline.
 		case e == syscall.EFAULT:
-			return &FaultError{Op: op, Name: b.label(), Offset: int64(off)}
+			return b.memFault(op, off)
 		case errors.Is(e, errors.ErrUnsupported):
 			return b.pathError(op, e)
 		default:
@@ -239,7 +239,7 @@ func (b *Buffer) wake(off, n int) (woken int, err error) {
 	case e == nil:
 		return woken, nil
 	case e == syscall.EFAULT:
-		return 0, &FaultError{Op: "wake", Name: b.label(), Offset: int64(off)}
+		return 0, b.memFault("wake", off)
 	case errors.Is(e, errors.ErrUnsupported):
 		return 0, b.pathError("wake", e)
 	}

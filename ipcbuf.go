@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Kind says where a Buffer's bytes live.
@@ -61,9 +62,9 @@ var (
 // cleanup that releases shared memory is attached to it, so the memory stays
 // mapped while any view is reachable.
 type mapping struct {
-	mu       sync.RWMutex // held for reading while memory is used, for writing by Close
-	data     []byte       // all the bytes; nil once closed
-	closed   bool
+	state    atomic.Uint32 // stateClosed once Close has begun; methods read it without a lock (see guard.go)
+	mu       sync.RWMutex  // held by Close, and for reading by Remove; methods never take it
+	data     []byte        // all the bytes; never changes, even at Close (methods read it without a lock)
 	readOnly bool
 	kind     Kind
 	name     string  // the target that opens it again; "" for memory
@@ -247,12 +248,16 @@ func (b *Buffer) Sync() error {
 // as does a second Close. Close does not remove the named object; see
 // Remove.
 //
-// If Bytes or View has handed out the memory itself, Close does not give
-// the addresses back at once: it replaces the mapping with an inaccessible
-// reservation (one mmap call), released by the garbage collector with the
-// last buffer on the memory, so a slice used after Close faults rather than
-// reaching another mapping. That costs about 10 µs more per open and close
-// (see TESTING.md) and no memory. The reservation covers whole pages: for
+// Close does not give the addresses back at once: it replaces the mapping
+// with an inaccessible reservation (one mmap call), released by the garbage
+// collector with the last buffer on the memory, so that a method racing
+// Close, or a slice from Bytes or View used after Close, faults (the method
+// then returns fs.ErrClosed) rather than reaching another mapping. Methods
+// take no lock, so that a call costs a few nanoseconds; the reservation
+// costs Close a few microseconds (see TESTING.md) and no memory. A method
+// racing Close either returns fs.ErrClosed or completes; what it wrote
+// after Close's flush is in the object, and reaches a file's disk in the
+// kernel's own time. The reservation covers whole pages: for
 // huge pages (a file on hugetlbfs, a System V segment made with
 // SHM_HUGETLB) Close learns their size from /proc/self/smaps. Where no
 // reservation can be made (huge pages without /proc mounted), Close leaves
@@ -270,26 +275,22 @@ func (b *Buffer) Close() error {
 	m := b.m
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
+	if m.state.Load()&stateClosed != 0 {
 		return b.closedError("close")
 	}
-	m.closed = true
-	m.data = nil
-	// Waiters sleep without the lock; they must be gone before the memory
-	// is: see futex.go.
+	m.state.Store(stateClosed)
+	// Waiters sleep on the memory; they must be gone before it is: see
+	// futex.go.
 	m.waits.close()
 	if m.reg == nil {
 		return nil
 	}
-	var err error
-	if m.reg.exposed.Load() {
-		var needCleanup bool
-		if needCleanup, err = m.reg.retire(); !needCleanup {
-			m.cleanup.Stop()
-		}
-	} else {
+	// Methods take no lock (see guard.go): one may have found the mapping
+	// open just now and be about to touch the memory. So the memory is
+	// always swapped for a reservation, never unmapped here.
+	needCleanup, err := m.reg.retire()
+	if !needCleanup {
 		m.cleanup.Stop()
-		err = m.reg.release()
 	}
 	if err != nil {
 		return b.pathError("close", err)
@@ -346,7 +347,7 @@ func (b *Buffer) Remove() error {
 	// Remove relies on the mapping to keep it.
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.reg.remove(!m.closed)
+	return m.reg.remove(m.state.Load()&stateClosed == 0)
 }
 
 // ErrReadOnly is returned, wrapped in an *fs.PathError, by methods that

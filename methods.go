@@ -10,12 +10,22 @@ package ipcbuf
 // the buffer means its length, and an empty range gives "" without looking
 // at enc. enc "" means utf8. See the package documentation for how decoded
 // text becomes a Go string.
-func (b *Buffer) ToString(enc Encoding, start, end int) (_ string, err error) {
-	mem, l, err := b.acquire("toString", false)
-	if err != nil {
-		return "", err
+func (b *Buffer) ToString(enc Encoding, start, end int) (string, error) {
+	if mem, ok := b.openMem(false); ok && b.m.reg == nil {
+		return toString(mem, enc, start, end, false) // heap memory: no lease
 	}
-	defer l.release(&err)
+	return b.toStringLeased(enc, start, end)
+}
+
+func (b *Buffer) toStringLeased(enc Encoding, start, end int) (string, error) {
+	return guarded(b, "toString", false, func(mem []byte) (string, error) {
+		return toString(mem, enc, start, end, b.m.reg != nil)
+	})
+}
+
+// toString is ToString on mem, the buffer's bytes under its lease if
+// shared is set.
+func toString(mem []byte, enc Encoding, start, end int, shared bool) (string, error) {
 	start, end = max(start, 0), min(end, len(mem))
 	if end <= start {
 		return "", nil
@@ -25,7 +35,7 @@ func (b *Buffer) ToString(enc Encoding, start, end int) (_ string, err error) {
 		return "", err
 	}
 	// Shared memory may change while it is decoded (see Encoding).
-	return decodeMemory(e, mem[start:end], b.m.reg != nil), nil
+	return decodeMemory(e, mem[start:end], shared), nil
 }
 
 // Write encodes s with enc into b at offset, as Node's
@@ -40,12 +50,21 @@ func (b *Buffer) Write(s string, offset int, enc Encoding) (int, error) {
 // WriteLength is Write with Node's length argument: it writes at most
 // length bytes, which must be from 0 to b.Len() (and is then cut to the
 // space after offset), as buf.write(s, offset, length, enc) does.
-func (b *Buffer) WriteLength(s string, offset, length int, enc Encoding) (_ int, err error) {
-	mem, l, err := b.acquire("write", true)
-	if err != nil {
-		return 0, err
+func (b *Buffer) WriteLength(s string, offset, length int, enc Encoding) (int, error) {
+	if mem, ok := b.openMem(true); ok && b.m.reg == nil {
+		return writeString(mem, s, offset, length, enc) // heap memory: no lease
 	}
-	defer l.release(&err)
+	return b.writeLengthLeased(s, offset, length, enc)
+}
+
+func (b *Buffer) writeLengthLeased(s string, offset, length int, enc Encoding) (int, error) {
+	return guarded(b, "write", true, func(mem []byte) (int, error) {
+		return writeString(mem, s, offset, length, enc)
+	})
+}
+
+// writeString is WriteLength on mem, the buffer's bytes under its lease.
+func writeString(mem []byte, s string, offset, length int, enc Encoding) (int, error) {
 	if offset < 0 || offset > len(mem) {
 		return 0, errRange("offset", int64(offset), 0, int64(len(mem)))
 	}

@@ -1,6 +1,11 @@
 package ipcbuf
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+	"runtime/debug"
+	"unsafe"
+)
 
 // This file holds Node's numeric readers and writers, buf.readUInt8 to
 // buf.writeDoubleBE, under Go names with Node's "Uint" spelling (Node's own
@@ -62,6 +67,163 @@ func (b *Buffer) writeNum(op string, v uint64, offset, width int, f numFlags) (_
 	return offset + width, nil
 }
 
+// The fixed-width methods first try a fast path: on an open buffer (and
+// writable, for a writer), with the offset in range and the value fitting,
+// a call is a load or a store, under the fault guard on mapped memory.
+// Anything else goes to readNum or writeNum, which check and report in
+// Node's order. The guard is the least it can be: two runtime calls to
+// turn panic-on-fault on and back, and a deferred closure that calls
+// recover only when the access did not complete. It is in the same
+// function as the access, which saves a call; heap memory returns before
+// it.
+//
+// guardFirst: the defer must come before debug.SetPanicOnFault(true). The
+// compiler assumes that only calls and its own checks can panic, not a
+// plain load or store; it records that a defer is pending (for a panic to
+// find) only as long as a call might still need it, and with no call
+// between the defer and the access it may drop that record, so a fault in
+// the access would find no defer and kill the process (seen with Go 1.26
+// on the one-byte writer). The call that turns the guard on, after the
+// defer, keeps the record.
+
+// fixedUint is the unsigned integers of the fixed-width methods: the width
+// is the type's size.
+type fixedUint interface {
+	uint8 | uint16 | uint32 | uint64
+}
+
+// readFixed is the body of the fixed-width readers: the unsigned integer
+// of T's size at offset, in the byte order of f. Signed values are not
+// extended: the callers convert to the signed type of the width.
+func readFixed[T fixedUint](b *Buffer, op string, offset int, f numFlags) (v T, err error) {
+	width := int(unsafe.Sizeof(v))
+	mem, ok := b.openMem(false)
+	if !ok || offset < 0 || offset > len(mem)-width {
+		u, err := b.readNum(op, offset, width, f)
+		return T(u), err
+	}
+	if b.m.reg == nil {
+		return loadFixed[T](mem[offset:], f), nil
+	}
+	var old, done bool
+	defer func() {
+		if done { // no panic: recover would find none
+			debug.SetPanicOnFault(old)
+			return
+		}
+		err = b.recovered(op, recover(), old)
+	}()
+	old = debug.SetPanicOnFault(true) // after the defer: see guardFirst
+	v = loadFixed[T](mem[offset:], f)
+	done = true
+	return v, nil
+}
+
+// writeFixed is the body of the fixed-width writers: it stores the low
+// bytes of v, T's size of them, at offset in the byte order of f and
+// returns the offset after them.
+func writeFixed[T fixedUint](b *Buffer, op string, v uint64, offset int, f numFlags) (_ int, err error) {
+	width := int(unsafe.Sizeof(T(0)))
+	mem, ok := b.openMem(true)
+	if !ok || offset < 0 || offset > len(mem)-width || !fits(v, width, f) {
+		return b.writeNum(op, v, offset, width, f)
+	}
+	if b.m.reg == nil {
+		storeFixed(mem[offset:], T(v), f)
+		return offset + width, nil
+	}
+	b.m.reg.written()
+	var old, done bool
+	defer func() {
+		if done {
+			debug.SetPanicOnFault(old)
+			return
+		}
+		err = b.recovered(op, recover(), old)
+	}()
+	old = debug.SetPanicOnFault(true) // after the defer: see guardFirst
+	storeFixed(mem[offset:], T(v), f)
+	done = true
+	return offset + width, nil
+}
+
+// fits reports whether v, an integer writer's int64 value, passes
+// checkNumeric's range check for width bytes (1, 2, 4 or 8) and flags f.
+func fits(v uint64, width int, f numFlags) bool {
+	switch {
+	case f&numRanged == 0 || width == 8:
+		return true
+	case f&numSigned != 0:
+		s := 64 - 8*uint(width)
+		return int64(v)<<s>>s == int64(v)
+	}
+	return v>>(8*uint(width)) == 0
+}
+
+// loadFixed decodes the first bytes of p, T's size of them, in the byte
+// order of f, with one load.
+func loadFixed[T fixedUint](p []byte, f numFlags) T {
+	switch unsafe.Sizeof(T(0)) {
+	case 1:
+		return T(p[0])
+	case 2:
+		return T(getU16(p, f))
+	case 4:
+		return T(getU32(p, f))
+	}
+	return T(getU64(p, f))
+}
+
+// storeFixed stores v in the first bytes of p, T's size of them, in the
+// byte order of f, with one store.
+func storeFixed[T fixedUint](p []byte, v T, f numFlags) {
+	switch unsafe.Sizeof(v) {
+	case 1:
+		p[0] = byte(v)
+	case 2:
+		if f&numBE != 0 {
+			binary.BigEndian.PutUint16(p, uint16(v))
+		} else {
+			binary.LittleEndian.PutUint16(p, uint16(v))
+		}
+	case 4:
+		if f&numBE != 0 {
+			binary.BigEndian.PutUint32(p, uint32(v))
+		} else {
+			binary.LittleEndian.PutUint32(p, uint32(v))
+		}
+	default:
+		if f&numBE != 0 {
+			binary.BigEndian.PutUint64(p, uint64(v))
+		} else {
+			binary.LittleEndian.PutUint64(p, uint64(v))
+		}
+	}
+}
+
+// getU16, getU32 and getU64 decode the first bytes of p in the byte
+// order of f, with one load each.
+func getU16(p []byte, f numFlags) uint16 {
+	if f&numBE != 0 {
+		return binary.BigEndian.Uint16(p)
+	}
+	return binary.LittleEndian.Uint16(p)
+}
+
+func getU32(p []byte, f numFlags) uint32 {
+	if f&numBE != 0 {
+		return binary.BigEndian.Uint32(p)
+	}
+	return binary.LittleEndian.Uint32(p)
+}
+
+func getU64(p []byte, f numFlags) uint64 {
+	if f&numBE != 0 {
+		return binary.BigEndian.Uint64(p)
+	}
+	return binary.LittleEndian.Uint64(p)
+}
+
 // checkNumeric is the argument check every numeric method shares. It checks
 // a call on a buffer of n bytes in Node's order: byteLength (if f has
 // numVar), then value (if f has numRanged), then offset.
@@ -117,66 +279,66 @@ func putUint(p []byte, v uint64, f numFlags) {
 
 // ReadUint8 returns the byte at offset, as Node's buf.readUInt8(offset).
 func (b *Buffer) ReadUint8(offset int) (uint8, error) {
-	v, err := b.readNum("readUInt8", offset, 1, 0)
+	v, err := readFixed[uint8](b, "readUInt8", offset, 0)
 	return uint8(v), err
 }
 
 // ReadInt8 returns the byte at offset as a two's complement int8, as Node's
 // buf.readInt8(offset).
 func (b *Buffer) ReadInt8(offset int) (int8, error) {
-	v, err := b.readNum("readInt8", offset, 1, numSigned)
+	v, err := readFixed[uint8](b, "readInt8", offset, numSigned)
 	return int8(v), err
 }
 
 // ReadUint16LE returns the little-endian uint16 at offset, as Node's
 // buf.readUInt16LE(offset).
 func (b *Buffer) ReadUint16LE(offset int) (uint16, error) {
-	v, err := b.readNum("readUInt16LE", offset, 2, 0)
+	v, err := readFixed[uint16](b, "readUInt16LE", offset, 0)
 	return uint16(v), err
 }
 
 // ReadUint16BE is ReadUint16LE for big-endian bytes.
 func (b *Buffer) ReadUint16BE(offset int) (uint16, error) {
-	v, err := b.readNum("readUInt16BE", offset, 2, numBE)
+	v, err := readFixed[uint16](b, "readUInt16BE", offset, numBE)
 	return uint16(v), err
 }
 
 // ReadInt16LE returns the little-endian int16 at offset, as Node's
 // buf.readInt16LE(offset).
 func (b *Buffer) ReadInt16LE(offset int) (int16, error) {
-	v, err := b.readNum("readInt16LE", offset, 2, numSigned)
+	v, err := readFixed[uint16](b, "readInt16LE", offset, numSigned)
 	return int16(v), err
 }
 
 // ReadInt16BE is ReadInt16LE for big-endian bytes.
 func (b *Buffer) ReadInt16BE(offset int) (int16, error) {
-	v, err := b.readNum("readInt16BE", offset, 2, numSigned|numBE)
+	v, err := readFixed[uint16](b, "readInt16BE", offset, numSigned|numBE)
 	return int16(v), err
 }
 
 // ReadUint32LE returns the little-endian uint32 at offset, as Node's
 // buf.readUInt32LE(offset).
 func (b *Buffer) ReadUint32LE(offset int) (uint32, error) {
-	v, err := b.readNum("readUInt32LE", offset, 4, 0)
+	v, err := readFixed[uint32](b, "readUInt32LE", offset, 0)
 	return uint32(v), err
 }
 
 // ReadUint32BE is ReadUint32LE for big-endian bytes.
 func (b *Buffer) ReadUint32BE(offset int) (uint32, error) {
-	v, err := b.readNum("readUInt32BE", offset, 4, numBE)
+	v, err := readFixed[uint32](b, "readUInt32BE", offset, numBE)
 	return uint32(v), err
 }
 
 // ReadInt32LE returns the little-endian int32 at offset, as Node's
 // buf.readInt32LE(offset).
 func (b *Buffer) ReadInt32LE(offset int) (int32, error) {
-	v, err := b.readNum("readInt32LE", offset, 4, numSigned)
+	v, err := readFixed[uint32](b, "readInt32LE", offset, numSigned)
 	return int32(v), err
 }
 
 // ReadInt32BE is ReadInt32LE for big-endian bytes.
 func (b *Buffer) ReadInt32BE(offset int) (int32, error) {
-	v, err := b.readNum("readInt32BE", offset, 4, numSigned|numBE)
+	v, err := readFixed[uint32](b, "readInt32BE", offset, numSigned|numBE)
 	return int32(v), err
 }
 
@@ -208,24 +370,24 @@ func (b *Buffer) ReadIntBE(offset, byteLength int) (int64, error) {
 // ReadBigUint64LE returns the little-endian uint64 at offset, as Node's
 // buf.readBigUInt64LE(offset).
 func (b *Buffer) ReadBigUint64LE(offset int) (uint64, error) {
-	return b.readNum("readBigUInt64LE", offset, 8, 0)
+	return readFixed[uint64](b, "readBigUInt64LE", offset, 0)
 }
 
 // ReadBigUint64BE is ReadBigUint64LE for big-endian bytes.
 func (b *Buffer) ReadBigUint64BE(offset int) (uint64, error) {
-	return b.readNum("readBigUInt64BE", offset, 8, numBE)
+	return readFixed[uint64](b, "readBigUInt64BE", offset, numBE)
 }
 
 // ReadBigInt64LE returns the little-endian int64 at offset, as Node's
 // buf.readBigInt64LE(offset).
 func (b *Buffer) ReadBigInt64LE(offset int) (int64, error) {
-	v, err := b.readNum("readBigInt64LE", offset, 8, 0)
+	v, err := readFixed[uint64](b, "readBigInt64LE", offset, 0)
 	return int64(v), err
 }
 
 // ReadBigInt64BE is ReadBigInt64LE for big-endian bytes.
 func (b *Buffer) ReadBigInt64BE(offset int) (int64, error) {
-	v, err := b.readNum("readBigInt64BE", offset, 8, numBE)
+	v, err := readFixed[uint64](b, "readBigInt64BE", offset, numBE)
 	return int64(v), err
 }
 
@@ -233,84 +395,84 @@ func (b *Buffer) ReadBigInt64BE(offset int) (int64, error) {
 // Node's buf.readFloatLE(offset) (which widens it to a float64: convert it
 // with float64 to get Node's Number).
 func (b *Buffer) ReadFloatLE(offset int) (float32, error) {
-	v, err := b.readNum("readFloatLE", offset, 4, 0)
+	v, err := readFixed[uint32](b, "readFloatLE", offset, 0)
 	return math.Float32frombits(uint32(v)), err
 }
 
 // ReadFloatBE is ReadFloatLE for big-endian bytes.
 func (b *Buffer) ReadFloatBE(offset int) (float32, error) {
-	v, err := b.readNum("readFloatBE", offset, 4, numBE)
+	v, err := readFixed[uint32](b, "readFloatBE", offset, numBE)
 	return math.Float32frombits(uint32(v)), err
 }
 
 // ReadDoubleLE returns the little-endian IEEE 754 float64 at offset, as
 // Node's buf.readDoubleLE(offset).
 func (b *Buffer) ReadDoubleLE(offset int) (float64, error) {
-	v, err := b.readNum("readDoubleLE", offset, 8, 0)
+	v, err := readFixed[uint64](b, "readDoubleLE", offset, 0)
 	return math.Float64frombits(v), err
 }
 
 // ReadDoubleBE is ReadDoubleLE for big-endian bytes.
 func (b *Buffer) ReadDoubleBE(offset int) (float64, error) {
-	v, err := b.readNum("readDoubleBE", offset, 8, numBE)
+	v, err := readFixed[uint64](b, "readDoubleBE", offset, numBE)
 	return math.Float64frombits(v), err
 }
 
 // WriteUint8 writes value, which must be 0 to 255, as the byte at offset
 // and returns offset+1, as Node's buf.writeUInt8(value, offset).
 func (b *Buffer) WriteUint8(value int64, offset int) (int, error) {
-	return b.writeNum("writeUInt8", uint64(value), offset, 1, numRanged)
+	return writeFixed[uint8](b, "writeUInt8", uint64(value), offset, numRanged)
 }
 
 // WriteInt8 writes value, which must be -128 to 127, as the two's
 // complement byte at offset and returns offset+1, as Node's
 // buf.writeInt8(value, offset).
 func (b *Buffer) WriteInt8(value int64, offset int) (int, error) {
-	return b.writeNum("writeInt8", uint64(value), offset, 1, numRanged|numSigned)
+	return writeFixed[uint8](b, "writeInt8", uint64(value), offset, numRanged|numSigned)
 }
 
 // WriteUint16LE writes value, which must be 0 to 65535, little-endian at
 // offset and returns offset+2, as Node's buf.writeUInt16LE(value, offset).
 func (b *Buffer) WriteUint16LE(value int64, offset int) (int, error) {
-	return b.writeNum("writeUInt16LE", uint64(value), offset, 2, numRanged)
+	return writeFixed[uint16](b, "writeUInt16LE", uint64(value), offset, numRanged)
 }
 
 // WriteUint16BE is WriteUint16LE writing big-endian.
 func (b *Buffer) WriteUint16BE(value int64, offset int) (int, error) {
-	return b.writeNum("writeUInt16BE", uint64(value), offset, 2, numRanged|numBE)
+	return writeFixed[uint16](b, "writeUInt16BE", uint64(value), offset, numRanged|numBE)
 }
 
 // WriteInt16LE writes value, which must be -32768 to 32767, little-endian
 // at offset and returns offset+2, as Node's buf.writeInt16LE(value, offset).
 func (b *Buffer) WriteInt16LE(value int64, offset int) (int, error) {
-	return b.writeNum("writeInt16LE", uint64(value), offset, 2, numRanged|numSigned)
+	return writeFixed[uint16](b, "writeInt16LE", uint64(value), offset, numRanged|numSigned)
 }
 
 // WriteInt16BE is WriteInt16LE writing big-endian.
 func (b *Buffer) WriteInt16BE(value int64, offset int) (int, error) {
-	return b.writeNum("writeInt16BE", uint64(value), offset, 2, numRanged|numSigned|numBE)
+	return writeFixed[uint16](b, "writeInt16BE", uint64(value), offset, numRanged|numSigned|numBE)
 }
 
 // WriteUint32LE writes value, which must be 0 to 2^32-1, little-endian at
 // offset and returns offset+4, as Node's buf.writeUInt32LE(value, offset).
 func (b *Buffer) WriteUint32LE(value int64, offset int) (int, error) {
-	return b.writeNum("writeUInt32LE", uint64(value), offset, 4, numRanged)
+	return writeFixed[uint32](b, "writeUInt32LE", uint64(value), offset, numRanged)
 }
 
 // WriteUint32BE is WriteUint32LE writing big-endian.
 func (b *Buffer) WriteUint32BE(value int64, offset int) (int, error) {
-	return b.writeNum("writeUInt32BE", uint64(value), offset, 4, numRanged|numBE)
+	return writeFixed[uint32](b, "writeUInt32BE", uint64(value), offset, numRanged|numBE)
 }
 
 // WriteInt32LE writes value, which must be -2^31 to 2^31-1, little-endian
 // at offset and returns offset+4, as Node's buf.writeInt32LE(value, offset).
 func (b *Buffer) WriteInt32LE(value int64, offset int) (int, error) {
-	return b.writeNum("writeInt32LE", uint64(value), offset, 4, numRanged|numSigned)
+	return writeFixed[uint32](b, "writeInt32LE", uint64(value), offset, numRanged|numSigned)
 }
 
 // WriteInt32BE is WriteInt32LE writing big-endian.
 func (b *Buffer) WriteInt32BE(value int64, offset int) (int, error) {
-	return b.writeNum("writeInt32BE", uint64(value), offset, 4, numRanged|numSigned|numBE)
+	return writeFixed[uint32](b, "writeInt32BE", uint64(value), offset, numRanged|numSigned|numBE)
 }
 
 // WriteUintLE writes value, which must be 0 to 2^(8·byteLength)-1, as
@@ -342,24 +504,24 @@ func (b *Buffer) WriteIntBE(value int64, offset, byteLength int) (int, error) {
 // offset+8, as Node's buf.writeBigUInt64LE(value, offset). Every uint64 is
 // in Node's range.
 func (b *Buffer) WriteBigUint64LE(value uint64, offset int) (int, error) {
-	return b.writeNum("writeBigUInt64LE", value, offset, 8, 0)
+	return writeFixed[uint64](b, "writeBigUInt64LE", value, offset, 0)
 }
 
 // WriteBigUint64BE is WriteBigUint64LE writing big-endian.
 func (b *Buffer) WriteBigUint64BE(value uint64, offset int) (int, error) {
-	return b.writeNum("writeBigUInt64BE", value, offset, 8, numBE)
+	return writeFixed[uint64](b, "writeBigUInt64BE", value, offset, numBE)
 }
 
 // WriteBigInt64LE writes value little-endian at offset and returns
 // offset+8, as Node's buf.writeBigInt64LE(value, offset). Every int64 is in
 // Node's range.
 func (b *Buffer) WriteBigInt64LE(value int64, offset int) (int, error) {
-	return b.writeNum("writeBigInt64LE", uint64(value), offset, 8, 0)
+	return writeFixed[uint64](b, "writeBigInt64LE", uint64(value), offset, 0)
 }
 
 // WriteBigInt64BE is WriteBigInt64LE writing big-endian.
 func (b *Buffer) WriteBigInt64BE(value int64, offset int) (int, error) {
-	return b.writeNum("writeBigInt64BE", uint64(value), offset, 8, numBE)
+	return writeFixed[uint64](b, "writeBigInt64BE", uint64(value), offset, numBE)
 }
 
 // WriteFloatLE rounds value to the nearest float32, as Go's float32(value)
@@ -367,21 +529,21 @@ func (b *Buffer) WriteBigInt64BE(value int64, offset int) (int, error) {
 // little-endian at offset and returns offset+4, as Node's
 // buf.writeFloatLE(value, offset).
 func (b *Buffer) WriteFloatLE(value float64, offset int) (int, error) {
-	return b.writeNum("writeFloatLE", uint64(math.Float32bits(float32(value))), offset, 4, 0)
+	return writeFixed[uint32](b, "writeFloatLE", uint64(math.Float32bits(float32(value))), offset, 0)
 }
 
 // WriteFloatBE is WriteFloatLE writing big-endian.
 func (b *Buffer) WriteFloatBE(value float64, offset int) (int, error) {
-	return b.writeNum("writeFloatBE", uint64(math.Float32bits(float32(value))), offset, 4, numBE)
+	return writeFixed[uint32](b, "writeFloatBE", uint64(math.Float32bits(float32(value))), offset, numBE)
 }
 
 // WriteDoubleLE writes value's IEEE 754 bits little-endian at offset and
 // returns offset+8, as Node's buf.writeDoubleLE(value, offset).
 func (b *Buffer) WriteDoubleLE(value float64, offset int) (int, error) {
-	return b.writeNum("writeDoubleLE", math.Float64bits(value), offset, 8, 0)
+	return writeFixed[uint64](b, "writeDoubleLE", math.Float64bits(value), offset, 0)
 }
 
 // WriteDoubleBE is WriteDoubleLE writing big-endian.
 func (b *Buffer) WriteDoubleBE(value float64, offset int) (int, error) {
-	return b.writeNum("writeDoubleBE", math.Float64bits(value), offset, 8, numBE)
+	return writeFixed[uint64](b, "writeDoubleBE", math.Float64bits(value), offset, numBE)
 }

@@ -100,9 +100,11 @@ func (r *region) written() {
 	}
 }
 
-// retire is Close's release for memory whose slices Bytes or View handed
-// out: such a slice may still be used after Close, and must then fault,
-// never reach whatever the kernel maps at the same address next. So retire
+// retire is Close's release: a method that found the mapping open just
+// before Close, or a slice that Bytes or View handed out, may still touch
+// the memory after Close, and must then fault (or, for a method, finish on
+// this memory), never reach whatever the kernel maps at the same address
+// next. So retire
 // flushes r and replaces the mapping, in one mmap(MAP_FIXED), with an
 // inaccessible reservation of the same addresses that holds no memory and
 // no reference to the object; the cleanup unmaps the reservation when no

@@ -5,6 +5,7 @@ package ipcbuf
 
 import (
 	"bytes"
+	"runtime/debug"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -176,23 +177,59 @@ const (
 	maxSearchOffset = 1<<31 - 1
 )
 
-// search is IndexOf (forward) and LastIndexOf (backward).
-func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forward bool) (_ int, err error) {
+// search is IndexOf (forward) and LastIndexOf (backward). Each lease is
+// taken in a function of its own with one defer and few returns, which the
+// compiler can open-code: a defer it cannot costs a call that is most of a
+// small search.
+func (b *Buffer) search(op string, value any, byteOffset int, enc Encoding, forward bool) (int, error) {
 	off := int64(min(max(byteOffset, minSearchOffset), maxSearchOffset))
 	if nb, ok := value.(*Buffer); ok {
-		var ndl, hay []byte
-		var l lease
-		if hay, ndl, l, err = acquirePair(op, b, "value", nb, writeNone); err != nil {
-			return -1, err
-		}
-		defer l.release(&err)
-		return searchRaw(hay, ndl, off, enc, forward), nil
+		return b.searchBuffer(op, nb, off, enc, forward)
 	}
-	hay, l, err := b.acquire(op, false)
+	return b.searchValue(op, value, off, enc, forward)
+}
+
+// searchBuffer is search for a *Buffer needle.
+func (b *Buffer) searchBuffer(op string, nb *Buffer, off int64, enc Encoding, forward bool) (_ int, err error) {
+	hay, ndl, l, err := acquirePair(op, b, "value", nb, writeNone)
 	if err != nil {
 		return -1, err
 	}
 	defer l.release(&err)
+	return searchRaw(hay, ndl, off, enc, forward), nil
+}
+
+// searchValue is search for any needle but a *Buffer.
+func (b *Buffer) searchValue(op string, value any, off int64, enc Encoding, forward bool) (int, error) {
+	if hay, ok := b.openMem(false); ok && b.m.reg == nil {
+		return searchIn(hay, value, off, enc, forward) // heap memory: no lease
+	}
+	return b.searchLeased(op, value, off, enc, forward)
+}
+
+// searchLeased is searchValue on mapped memory (or with an error to
+// report), under the guard of the numeric methods (see guardFirst in
+// numeric.go), which costs a call less than a lease.
+func (b *Buffer) searchLeased(op string, value any, off int64, enc Encoding, forward bool) (i int, err error) {
+	if err := b.open(op, false); err != nil {
+		return -1, err
+	}
+	var old, done bool
+	defer func() {
+		if done { // no panic: recover would find none
+			debug.SetPanicOnFault(old)
+			return
+		}
+		err = b.recovered(op, recover(), old)
+	}()
+	old = debug.SetPanicOnFault(true) // after the defer: see guardFirst
+	i, err = searchIn(b.mem(), value, off, enc, forward)
+	done = true
+	return i, err
+}
+
+// searchIn searches hay, the bytes of a buffer under its lease, for value.
+func searchIn(hay []byte, value any, off int64, enc Encoding, forward bool) (int, error) {
 	var one [1]byte
 	switch v := value.(type) {
 	case string:
@@ -256,6 +293,15 @@ func searchBytes(hay, ndl []byte, off int64, forward bool) int {
 	start, done := searchStart(len(hay), len(ndl), off, forward)
 	if done {
 		return start
+	}
+	if len(ndl) == 1 { // one byte, the most common search: straight to the vector scan
+		if forward {
+			if i := bytes.IndexByte(hay[start:], ndl[0]); i >= 0 {
+				return start + i
+			}
+			return -1
+		}
+		return bytes.LastIndexByte(hay[:min(start, len(hay)-1)+1], ndl[0])
 	}
 	if forward {
 		if i := indexRare(hay[start:], ndl); i >= 0 {
