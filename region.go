@@ -27,7 +27,7 @@ import (
 type region struct {
 	mu      sync.Mutex
 	dirty   atomic.Bool // a method wrote the memory since the last flush
-	exposed atomic.Bool // Bytes or View handed the memory out: it may be written at any time, and Close must keep its addresses reserved
+	exposed atomic.Bool // Bytes or View handed the memory out: it may be written at any time, unseen, so every flush must msync
 	addr    unsafe.Pointer
 	size    int // bytes mapped at addr; 0 for an empty object, which maps nothing
 	span    int // bytes that munmap and the reservation cover: size rounded up to whole huge pages once the kernel asked for that (see wholePages); 0 until then

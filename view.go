@@ -50,7 +50,7 @@ func View[T Number](b *Buffer) ([]T, error) {
 	}
 	defer l.release(nil)
 	if b.m.reg != nil {
-		b.m.reg.exposed.Store(true) // Close must now keep the addresses reserved
+		b.m.reg.exposed.Store(true) // writes through it are unseen: every flush must msync
 	}
 	name := reflect.TypeFor[T]().String()
 	if len(mem)%size != 0 {
