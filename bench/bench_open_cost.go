@@ -251,15 +251,18 @@ func ocJoinNote(note, more string) string {
 // the size as it does; the numbers the table prints are checked against it
 // by the growth factor in the same note.
 var ocGrowthWhy = map[string]string{
-	"posix open":         "posix_fallocate allocates every tmpfs page at open (RAM held = size while RSS is 0): linear; tmpfs leaves fallocated pages unzeroed until their first fault",
-	"sysv open":          "shmget and shmat allocate nothing: constant",
-	"file open":          "ext4's fallocate only records unwritten extents and writes no data: near constant, plus the fsync of the directory of a new file",
-	"posix first touch":  "one fault per 4 KiB page (faults row), which zeroes the page fallocate allocated and maps it: linear",
-	"sysv first touch":   "one fault per 4 KiB page (faults row), which allocates, zeroes and maps it: posix's open and touch in one step, linear",
-	"file first touch":   "ext4 caches the file in large folios, up to 2 MiB: one fault (faults row) reads a whole folio ahead, zeroing it over the unwritten extent, and maps it, often with a single 2 MiB entry; few faults, but each zeroes up to 2 MiB of memory just taken from a large free block",
-	"posix close+remove": "unmapping clears every page-table entry, and shm_unlink frees every page: linear",
-	"sysv close+remove":  "detaching clears every page-table entry, and IPC_RMID frees every page: linear",
-	"file close+remove":  "Close's msync writes every dirty page to the disk and waits for it, and unlink drops the page cache and frees the blocks: a fixed flush latency plus a part linear in the size",
+	"posix open":                  "posix_fallocate allocates every tmpfs page at open (RAM held = size while RSS is 0): linear; tmpfs leaves fallocated pages unzeroed until their first fault",
+	"sysv open":                   "shmget and shmat allocate nothing: constant",
+	"file open":                   "ext4's fallocate only records unwritten extents and writes no data: near constant, plus the fsync of the directory of a new file",
+	"posix first touch":           "one fault per 4 KiB page (faults row), which zeroes the page fallocate allocated and maps it: linear",
+	"sysv first touch":            "one fault per 4 KiB page (faults row), which allocates, zeroes and maps it: posix's open and touch in one step, linear",
+	"file first touch":            "ext4 caches the file in large folios, up to 2 MiB: one fault (faults row) reads a whole folio ahead, zeroing it over the unwritten extent, and maps it, often with a single 2 MiB entry; few faults, but each zeroes up to 2 MiB of memory just taken from a large free block",
+	"posix close+remove":          "unmapping clears every page-table entry, and shm_unlink frees every page: linear",
+	"sysv close+remove":           "detaching clears every page-table entry, and IPC_RMID frees every page: linear",
+	"posix Populate open":         "posix_fallocate as above, then MADV_POPULATE_WRITE faults every page in, zeroing and mapping it: the first touch's work moved into the open, linear",
+	"posix Populate first touch":  "every page is already mapped writable: no fault, only the stores",
+	"posix Populate close+remove": "as posix: unmapping clears every page-table entry, and shm_unlink frees every page: linear",
+	"file close+remove":           "Close's msync writes every dirty page to the disk and waits for it, and unlink drops the page cache and frees the blocks: a fixed flush latency plus a part linear in the size",
 }
 
 // ocAddGrowthNotes notes on the largest size's time rows how the figure grew
