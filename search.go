@@ -5,7 +5,6 @@ package ipcbuf
 
 import (
 	"bytes"
-	"runtime/debug"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -204,28 +203,13 @@ func (b *Buffer) searchValue(op string, value any, off int64, enc Encoding, forw
 	if hay, ok := b.openMem(false); ok && b.m.reg == nil {
 		return searchIn(hay, value, off, enc, forward) // heap memory: no lease
 	}
-	return b.searchLeased(op, value, off, enc, forward)
-}
-
-// searchLeased is searchValue on mapped memory (or with an error to
-// report), under the guard of the numeric methods (see guardFirst in
-// numeric.go), which costs a call less than a lease.
-func (b *Buffer) searchLeased(op string, value any, off int64, enc Encoding, forward bool) (i int, err error) {
-	if err := b.open(op, false); err != nil {
+	// Mapped memory (or an error to report): under the guard of the
+	// numeric methods, which costs a call less than a lease.
+	i, err := guarded(b, op, false, func(hay []byte) (int, error) { return searchIn(hay, value, off, enc, forward) })
+	if err != nil {
 		return -1, err
 	}
-	var old, done bool
-	defer func() {
-		if done { // no panic: recover would find none
-			debug.SetPanicOnFault(old)
-			return
-		}
-		err = b.recovered(op, recover(), old)
-	}()
-	old = debug.SetPanicOnFault(true) // after the defer: see guardFirst
-	i, err = searchIn(b.mem(), value, off, enc, forward)
-	done = true
-	return i, err
+	return i, nil
 }
 
 // searchIn searches hay, the bytes of a buffer under its lease, for value.
