@@ -368,14 +368,25 @@ func (m *Mutex) lock(op string, ctx context.Context, deadline time.Time, try boo
 
 // fastLock is the uncontended Lock: one compare-and-swap of an unlocked
 // word.
-func (m *Mutex) fastLock(op string) (ok bool, err error) {
-	p, l, err := m.b.mutexWord(op, m.off)
-	if err != nil {
-		return false, err
-	}
-	defer l.release(&err)
-	// Reserved bytes set: not a mutex; the slow path says so.
-	return atomic.LoadUint64(mutexReservedOf(p)) == 0 && atomic.CompareAndSwapUint64(p, 0, mutexSelf().word), nil
+func (m *Mutex) fastLock(op string) (bool, error) {
+	return onMutexWord(m, op, func(p *uint64) (bool, error) {
+		// Reserved bytes set: not a mutex; the slow path says so.
+		return atomic.LoadUint64(mutexReservedOf(p)) == 0 && atomic.CompareAndSwapUint64(p, 0, mutexSelf().word), nil
+	})
+}
+
+// onMutexWord runs f on the mutex's word, with mutexWord's checks, under
+// the number methods' guard (guarded), which costs less than a lease: the
+// uncontended Lock and Unlock.
+func onMutexWord[T any](m *Mutex, op string, f func(p *uint64) (T, error)) (T, error) {
+	return guarded(m.b, op, true, func(mem []byte) (T, error) {
+		p, err := m.b.wordIn(op, mem, m.off, MutexSize, 8, "16-byte mutex")
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return f((*uint64)(p))
+	})
 }
 
 // What a step of lock found, and what to do next.
@@ -466,12 +477,13 @@ func (m *Mutex) wake(n int) {
 // called MarkConsistent, Unlock still unlocks it, but m becomes not
 // recoverable: every waiter and every later Lock gets ErrNotRecoverable,
 // and so does this Unlock, to say so.
-func (m *Mutex) Unlock() (err error) {
-	p, l, err := m.b.mutexWord("unlock", m.off)
-	if err != nil {
-		return err
-	}
-	defer l.release(&err)
+func (m *Mutex) Unlock() error {
+	_, err := onMutexWord(m, "unlock", func(p *uint64) (struct{}, error) { return struct{}{}, m.unlock(p) })
+	return err
+}
+
+// unlock is Unlock on the mutex's word p, under its guard.
+func (m *Mutex) unlock(p *uint64) error {
 	for {
 		v := atomic.LoadUint64(p)
 		state, _ := mutexUnpack(v)
