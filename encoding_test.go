@@ -479,6 +479,9 @@ func TestEncodingWriteTable(t *testing.T) {
 }
 
 func TestEncodingAllocs(t *testing.T) {
+	if asanEnabled {
+		t.Skip("built with -asan, which makes pointer conversions escape and turns off the tiny allocator: allocation counts do not hold (every other build checks them)")
+	}
 	ascii := strings.Repeat("hello world ", 10)
 	utf := strings.Repeat("héllo wörld € 😀 ", 10)
 	dst := make([]byte, 1024)

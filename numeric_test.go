@@ -580,6 +580,9 @@ func TestNumericViews(t *testing.T) {
 
 // TestNumericAllocs checks the hot path: no allocation on success.
 func TestNumericAllocs(t *testing.T) {
+	if asanEnabled {
+		t.Skip("built with -asan, which makes pointer conversions escape and turns off the tiny allocator: allocation counts do not hold (every other build checks them)")
+	}
 	b, _ := Alloc(16)
 	allocs := testing.AllocsPerRun(100, func() {
 		b.WriteUint32LE(0xdeadbeef, 4)
