@@ -34,6 +34,8 @@ commands:
            directory, FIFO, socket, device or symbolic link
   sem create|post|wait|get|rm [flags] TARGET
            named semaphores: run "ipcbuf sem help"
+  ring create|send|recv|stat [flags] TARGET
+           a queue of messages in a buffer: run "ipcbuf ring help"
   lock [--timeout D] TARGET -- COMMAND [ARG...]
            run COMMAND holding the mutex at the start of TARGET (created
            with 16 bytes if missing); exit with COMMAND's status
@@ -66,6 +68,7 @@ func init() {
 		"get":  {"get [--start N] [--end N] [--enc E] TARGET", runGet},
 		"rm":   {"rm TARGET", runRm},
 		"sem":  {"sem create|post|wait|get|rm [flags] TARGET", runSem},
+		"ring": {"ring create|send|recv|stat [flags] TARGET", runRing},
 		"lock": {lockSynopsis, runLock},
 		"help": {"help [command]", runHelp},
 	}
