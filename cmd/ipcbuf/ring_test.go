@@ -73,22 +73,22 @@ func TestRingRoundTrip(t *testing.T) {
 		}
 		b.Close()
 
-		expect(t, "send", mustRun(t, "ring", "send", target, "first", "", "with spaces", "-dash", "ünï"), "")
+		expect(t, "send", mustRun(t, "ring", "send", "--timeout", "1m", target, "first", "", "with spaces", "-dash", "ünï"), "")
 		st = ringStat(t, target)
 		// Each record is 24 bytes of header and the message, to a multiple of 8.
 		used := int64(32 + 24 + 40 + 32 + 32)
 		if st.Messages != 5 || st.Used != used || st.Tail != uint64(used) || st.Head != 0 {
 			t.Fatalf("after sending 5: %+v; want 5 messages, %d bytes used", st, used)
 		}
-		expect(t, "recv --count 2", mustRun(t, "ring", "recv", "--count", "2", target), "first\n\n")
-		expect(t, "recv --count 3", mustRun(t, "ring", "recv", "--count", "3", "--timeout", "1m", target), "with spaces\n-dash\nünï\n")
+		expect(t, "recv --count 2", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "2", target), "first\n\n")
+		expect(t, "recv --count 3", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "3", target), "with spaces\n-dash\nünï\n")
 		st = ringStat(t, target)
 		if st.Messages != 0 || st.Used != 0 || st.Head != uint64(used) || st.Free != uint64(used) {
 			t.Fatalf("after receiving them all: %+v", st)
 		}
 
 		// The human form says the same.
-		mustRun(t, "ring", "send", target, "one", "two")
+		mustRun(t, "ring", "send", "--timeout", "1m", target, "one", "two")
 		out := mustRun(t, "ring", "stat", target)
 		for _, want := range []string{
 			"capacity:          4096 bytes (largest message 4072)\n",
@@ -128,10 +128,10 @@ func TestRingCreate(t *testing.T) {
 		}
 
 		// An existing object is refused, whatever it holds, and left as it was.
-		mustRun(t, "ring", "send", target, "kept")
+		mustRun(t, "ring", "send", "--timeout", "1m", target, "kept")
 		mustFail(t, 1, "ring create never formats an existing object", "ring", "create", "--size", "64", target)
 		mustFail(t, 1, "exists", "ring", "create", "--size", "1024", target)
-		expect(t, "recv after refused creates", mustRun(t, "ring", "recv", "--count", "1", target), "kept\n")
+		expect(t, "recv after refused creates", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "1", target), "kept\n")
 		mustRun(t, "rm", target)
 		mustRun(t, "put", "--size", "2048", target, "someone's data")
 		mustFail(t, 1, "ring create never formats an existing object", "ring", "create", "--size", "1024", target)
@@ -184,7 +184,7 @@ func newRing(t *testing.T, size int, flags ...string) string {
 
 func TestRingSendStdin(t *testing.T) {
 	target := newRing(t, 1024)
-	cmd := ringCommand("ring", "send", target)
+	cmd := ringCommand("ring", "send", "--timeout", "1m", target)
 	// An empty line is an empty message; the last line needs no newline;
 	// a carriage return is the message's own.
 	cmd.Stdin = strings.NewReader("alpha\n\nbeta gamma\r\n  delta\nlast")
@@ -196,11 +196,11 @@ func TestRingSendStdin(t *testing.T) {
 	if st := ringStat(t, target); st.Messages != 5 {
 		t.Fatalf("%d messages waiting, want 5", st.Messages)
 	}
-	expect(t, "recv", mustRun(t, "ring", "recv", "--count", "5", target), "alpha\n\nbeta gamma\r\n  delta\nlast\n")
+	expect(t, "recv", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "5", target), "alpha\n\nbeta gamma\r\n  delta\nlast\n")
 
 	// Empty input sends nothing, and is no error; so is input ending in a newline.
 	for _, in := range []string{"", "one\n"} {
-		cmd = ringCommand("ring", "send", target)
+		cmd = ringCommand("ring", "send", "--timeout", "1m", target)
 		cmd.Stdin = strings.NewReader(in)
 		if out, err := cmd.CombinedOutput(); err != nil || len(out) != 0 {
 			t.Fatalf("ring send < %q: %v, %q", in, err, out)
@@ -212,7 +212,7 @@ func TestRingSendStdin(t *testing.T) {
 
 	// A line longer than the ring's largest message ends the send with
 	// the lines before it sent.
-	cmd = ringCommand("ring", "send", target)
+	cmd = ringCommand("ring", "send", "--timeout", "1m", target)
 	cmd.Stdin = strings.NewReader("ok\n" + strings.Repeat("x", 1001) + "\nnever\n")
 	stderr.Reset()
 	cmd.Stderr = &stderr
@@ -228,10 +228,10 @@ func TestRingSendStdin(t *testing.T) {
 
 func TestRingCountAndTimeout(t *testing.T) {
 	target := newRing(t, 256) // 8 records of 32 bytes
-	mustRun(t, "ring", "send", target, "a", "b", "c")
+	mustRun(t, "ring", "send", "--timeout", "1m", target, "a", "b", "c")
 
 	// --count leaves the rest in the ring.
-	expect(t, "recv --count 1", mustRun(t, "ring", "recv", "--count", "1", target), "a\n")
+	expect(t, "recv --count 1", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "1", target), "a\n")
 
 	// Fewer messages than --count: what came is printed, and the time out
 	// says how many.
@@ -254,7 +254,7 @@ func TestRingCountAndTimeout(t *testing.T) {
 	done := make(chan result, 1)
 	go func() { done <- ipcbufRun("ring", "send", "--timeout", "1m", target, "late") }()
 	time.Sleep(20 * time.Millisecond) // likely, not necessarily, asleep by now
-	expect(t, "recv --count 1", mustRun(t, "ring", "recv", "--count", "1", target), "1\n")
+	expect(t, "recv --count 1", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "1", target), "1\n")
 	if r := <-done; r.code != 0 || r.stderr != "" {
 		t.Fatalf("blocked send: status %d, stderr %q", r.code, r.stderr)
 	}
@@ -262,9 +262,9 @@ func TestRingCountAndTimeout(t *testing.T) {
 	if got := ringRecvAll(t, target); !cmp.Equal(got, []string{"2", "3", "4", "5", "6", "7", "8", "late"}) {
 		t.Fatalf("drained %q", got)
 	}
-	go func() { done <- ipcbufRun("ring", "recv", "--count", "1", target) }()
+	go func() { done <- ipcbufRun("ring", "recv", "--timeout", "1m", "--count", "1", target) }()
 	time.Sleep(20 * time.Millisecond)
-	mustRun(t, "ring", "send", target, "woken")
+	mustRun(t, "ring", "send", "--timeout", "1m", target, "woken")
 	if r := <-done; r.code != 0 || r.stderr != "" || r.stdout != "woken\n" {
 		t.Fatalf("blocked recv: status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
@@ -280,7 +280,7 @@ func TestRingLongMessages(t *testing.T) {
 	}
 	// The largest fits (in the empty ring: it takes all of it).
 	mustRun(t, "ring", "send", "--timeout", "1m", target, tooLong[1:])
-	if out := mustRun(t, "ring", "recv", "--count", "1", "--timeout", "1m", target); out != tooLong[1:]+"\n" {
+	if out := mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "1", target); out != tooLong[1:]+"\n" {
 		t.Fatalf("the largest message came back as %d bytes", len(out))
 	}
 
@@ -288,7 +288,7 @@ func TestRingLongMessages(t *testing.T) {
 	// message stays in the ring meanwhile.
 	long := strings.Repeat("0123456789abcdef", 10<<10) // 160 KiB
 	mustRun(t, "ring", "send", "--timeout", "1m", target, "short", long, "after")
-	expect(t, "recv", mustRun(t, "ring", "recv", "--count", "3", "--timeout", "1m", target), "short\n"+long+"\nafter\n")
+	expect(t, "recv", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "3", target), "short\n"+long+"\nafter\n")
 }
 
 // startRecv starts ring recv as a process of its own and returns it with
@@ -344,7 +344,7 @@ func TestRingRecvStreams(t *testing.T) {
 			recv, out, stderr := startRecv(t, target)
 			for i := range 5 {
 				msg := fmt.Sprintf("message %d", i)
-				mustRun(t, "ring", "send", target, msg)
+				mustRun(t, "ring", "send", "--timeout", "1m", target, msg)
 				// The next is sent only once this one is read: recv
 				// cannot be holding them back until it ends.
 				expect(t, "line read from recv", readLine(t, out), msg+"\n")
@@ -357,7 +357,7 @@ func TestRingRecvStreams(t *testing.T) {
 				t.Fatalf("recv after %v: %v, more stdout %q, stderr %q; want status 0 and nothing more", sig, err, rest, stderr.Bytes())
 			}
 			// It took nothing it did not print, and left no waiter behind.
-			mustRun(t, "ring", "send", target, "after")
+			mustRun(t, "ring", "send", "--timeout", "1m", target, "after")
 			if st := ringStat(t, target); st.Messages != 1 || st.ConsumersWaiting != 0 {
 				t.Fatalf("after recv ended: %+v; want 1 message and no consumer waiting", st)
 			}
@@ -368,7 +368,7 @@ func TestRingRecvStreams(t *testing.T) {
 	// how far it got.
 	target := newRing(t, 1024)
 	recv, out, stderr := startRecv(t, "--count", "3", target)
-	mustRun(t, "ring", "send", target, "only")
+	mustRun(t, "ring", "send", "--timeout", "1m", target, "only")
 	expect(t, "line read from recv --count 3", readLine(t, out), "only\n")
 	recv.Process.Signal(syscall.SIGINT)
 	err := recv.Wait()
@@ -382,20 +382,9 @@ func TestRingRecvStreams(t *testing.T) {
 // on a timeout takes its count back.
 func TestRingStatWaiting(t *testing.T) {
 	target := newRing(t, 64)
-	recv, out, _ := startRecv(t, target)
-	waitStat(t, target, "a consumer waiting", func(s ringStatJSON) bool { return s.ConsumersWaiting == 1 })
-	mustRun(t, "ring", "send", target, "wake")
-	expect(t, "recv", readLine(t, out), "wake\n")
-	recv.Process.Signal(syscall.SIGINT)
-	if err := recv.Wait(); err != nil {
-		t.Fatal(err)
-	}
-	if st := ringStat(t, target); st.ConsumersWaiting != 0 {
-		t.Fatalf("consumers waiting %d after recv ended", st.ConsumersWaiting)
-	}
-
-	mustRun(t, "ring", "send", target, strings.Repeat("f", 40)) // full
-	send := ringCommand("ring", "send", target, "blocked")
+	// A message of 40 bytes takes all of a fresh ring (it wraps nowhere).
+	mustRun(t, "ring", "send", "--timeout", "1m", target, strings.Repeat("f", 40))
+	send := ringCommand("ring", "send", "--timeout", "1m", target, "blocked")
 	var stderr bytes.Buffer
 	send.Stderr = &stderr
 	if err := send.Start(); err != nil {
@@ -408,13 +397,25 @@ func TestRingStatWaiting(t *testing.T) {
 		}
 	}()
 	waitStat(t, target, "a producer waiting", func(s ringStatJSON) bool { return s.ProducersWaiting == 1 })
-	expect(t, "recv", mustRun(t, "ring", "recv", "--count", "1", target), strings.Repeat("f", 40)+"\n")
+	expect(t, "recv", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "1", target), strings.Repeat("f", 40)+"\n")
 	if err := send.Wait(); err != nil {
 		t.Fatalf("the blocked send: %v, %s", err, stderr.Bytes())
 	}
-	expect(t, "recv", mustRun(t, "ring", "recv", "--count", "1", target), "blocked\n")
+	expect(t, "recv", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "1", target), "blocked\n")
 	if st := ringStat(t, target); st.ProducersWaiting != 0 || st.ConsumersWaiting != 0 || st.Messages != 0 {
-		t.Fatalf("at the end: %+v", st)
+		t.Fatalf("after the blocked send: %+v", st)
+	}
+
+	recv, out, _ := startRecv(t, target)
+	waitStat(t, target, "a consumer waiting", func(s ringStatJSON) bool { return s.ConsumersWaiting == 1 })
+	mustRun(t, "ring", "send", "--timeout", "1m", target, "wake")
+	expect(t, "recv", readLine(t, out), "wake\n")
+	recv.Process.Signal(syscall.SIGINT)
+	if err := recv.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if st := ringStat(t, target); st.ConsumersWaiting != 0 || st.ProducersWaiting != 0 {
+		t.Fatalf("after recv ended: %+v", st)
 	}
 }
 
@@ -438,8 +439,8 @@ func waitStat(t *testing.T, target, what string, ok func(ringStatJSON) bool) {
 // while the first still runs, is refused with a clear error.
 func TestRingSingleProducerBusy(t *testing.T) {
 	target := newRing(t, 64, "--single-producer")
-	mustRun(t, "ring", "send", target, strings.Repeat("f", 40)) // full, and the role free again
-	holder := ringCommand("ring", "send", target, "waits")
+	mustRun(t, "ring", "send", "--timeout", "1m", target, strings.Repeat("f", 40)) // full, and the role free again
+	holder := ringCommand("ring", "send", "--timeout", "1m", target, "waits")
 	if err := holder.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -451,11 +452,11 @@ func TestRingSingleProducerBusy(t *testing.T) {
 	}()
 	waitStat(t, target, "a producer waiting", func(s ringStatJSON) bool { return s.ProducersWaiting == 1 })
 	mustFail(t, 1, "another process is the ring's single producer: sent 0 of 1 messages", "ring", "send", "--timeout", "1s", target, "refused")
-	expect(t, "recv", mustRun(t, "ring", "recv", "--count", "1", target), strings.Repeat("f", 40)+"\n")
+	expect(t, "recv", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "1", target), strings.Repeat("f", 40)+"\n")
 	if err := holder.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, "recv", mustRun(t, "ring", "recv", "--count", "1", target), "waits\n")
+	expect(t, "recv", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "1", target), "waits\n")
 }
 
 // TestRingStatDeadProducer: stat says when a record was left half-written
@@ -501,8 +502,8 @@ func TestRingStatDeadProducer(t *testing.T) {
 		t.Errorf("ring stat printed\n%s", out)
 	}
 	// A receiver skips it and counts it.
-	mustRun(t, "ring", "send", target, "next")
-	expect(t, "recv", mustRun(t, "ring", "recv", "--count", "1", "--timeout", "1m", target), "next\n")
+	mustRun(t, "ring", "send", "--timeout", "1m", target, "next")
+	expect(t, "recv", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "1", target), "next\n")
 	if st = ringStat(t, target); st.Skipped != 1 || st.Writing != 0 {
 		t.Fatalf("after the receiver passed it: %+v", st)
 	}
