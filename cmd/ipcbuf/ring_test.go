@@ -631,3 +631,64 @@ func TestRingUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestRingSendInterrupted: SIGINT or SIGTERM ends a send waiting for room
+// or for its next line of input with status 1, saying how many went, and
+// leaves no waiter counted in the ring.
+func TestRingSendInterrupted(t *testing.T) {
+	target := newRing(t, 64)
+	mustRun(t, "ring", "send", "--timeout", "1m", target, strings.Repeat("f", 40)) // full
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		args []string
+		want string
+	}{
+		{syscall.SIGINT, []string{target, "a", "b"}, "interrupted: sent 0 of 2 messages"},
+		{syscall.SIGTERM, []string{target}, "interrupted: sent 0 messages"},
+	} {
+		cmd := ringCommand(append([]string{"ring", "send"}, tc.args...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		stdin, err := cmd.StdinPipe() // a line that waits for room, then no more
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(stdin, "c\n")
+		waitStat(t, target, "a producer waiting", func(s ringStatJSON) bool { return s.ProducersWaiting == 1 })
+		cmd.Process.Signal(tc.sig)
+		err = cmd.Wait()
+		stdin.Close()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 || stderr.String() != fmt.Sprintf("ipcbuf: send %s: %s\n", target, tc.want) {
+			t.Fatalf("send %q after %v: %v, stderr %q; want status 1 and %q", tc.args, tc.sig, err, stderr.String(), tc.want)
+		}
+		if st := ringStat(t, target); st.ProducersWaiting != 0 || st.Messages != 1 {
+			t.Fatalf("after send was interrupted: %+v", st)
+		}
+	}
+
+	// Waiting for input, not for room.
+	expect(t, "recv", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "1", target), strings.Repeat("f", 40)+"\n")
+	cmd := ringCommand("ring", "send", target)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(stdin, "sent\n")
+	waitStat(t, target, "the first line sent", func(s ringStatJSON) bool { return s.Messages == 1 })
+	cmd.Process.Signal(syscall.SIGINT)
+	err = cmd.Wait()
+	if err == nil || stderr.String() != fmt.Sprintf("ipcbuf: send %s: interrupted: sent 1 message\n", target) {
+		t.Fatalf("send waiting for input, after SIGINT: %v, stderr %q", err, stderr.String())
+	}
+	expect(t, "recv", mustRun(t, "ring", "recv", "--timeout", "1m", "--count", "1", target), "sent\n")
+}
