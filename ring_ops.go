@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync/atomic"
 	"time"
 )
@@ -131,12 +132,20 @@ func (r *Ring) reserve(op string, n int, ctx context.Context, deadline time.Time
 			if check {
 				r.unwedge(v)
 			}
-			p, full, err := r.reserveRecord(v, op, uint64(n), try, fill)
+			whole := fill
+			if r.flags&ringSingleProducer == 0 && n > ringLockedCopy {
+				whole = nil // copied after the lock is given back
+			}
+			p, full, err := r.reserveRecord(v, op, uint64(n), try, whole)
 			if err != nil || full {
 				return ringStalled, err // room depends on consumers that may have died
 			}
-			if fill == nil {
+			switch {
+			case fill == nil:
 				res = &Reservation{r: r, p: p, data: v.bytes(p, uint64(n))}
+			case whole == nil:
+				fill(v.bytes(p, uint64(n)))
+				return ringDone, r.finishRecord(v, op, p, ringCommitted)
 			}
 			return ringDone, nil
 		})
@@ -310,7 +319,7 @@ func (r *Ring) claim(op string, room uint64, ctx context.Context, deadline time.
 	err = r.block(op, ctx, deadline, try, ringDataSeqOff, ringDataWaitOff, func(check bool) (int, error) {
 		return guarded(r.b, op, true, func(mem []byte) (int, error) {
 			v := r.view(mem)
-			p, n, res, err := r.claimRecord(v, op, room, check, try, dst)
+			p, n, res, copied, err := r.claimRecord(v, op, room, check, try, dst)
 			switch {
 			case err != nil:
 				return ringDone, err
@@ -326,8 +335,12 @@ func (r *Ring) claim(op string, room uint64, ctx context.Context, deadline time.
 				m = &Message{r: r, p: p, n: int(n), data: v.bytes(p, n)}
 				return ringDone, nil
 			}
-			got = int(n) // copied and released under the lock
-			return ringDone, nil
+			got = int(n)
+			if copied {
+				return ringDone, nil
+			}
+			copy(dst, v.bytes(p, n))
+			return ringDone, r.releaseRecord(v, op, p)
 		})
 	})
 	switch {
@@ -341,25 +354,32 @@ func (r *Ring) claim(op string, room uint64, ctx context.Context, deadline time.
 
 // claimRecord takes the consumers' lock, claims and gives it back, and
 // wakes another sleeping consumer if more messages wait.
-func (r *Ring) claimRecord(v ringView, op string, room uint64, check, try bool, dst []byte) (p, n uint64, res claimResult, err error) {
+func (r *Ring) claimRecord(v ringView, op string, room uint64, check, try bool, dst []byte) (p, n uint64, res claimResult, copied bool, err error) {
 	if r.flags&ringSingleConsumer != 0 {
 		r.cmu.Lock()
 		defer r.cmu.Unlock()
 		if err := r.takeRole(v, op, "consumer", ringCLockOff, &r.cheld); err != nil {
-			return 0, 0, 0, err
+			return 0, 0, 0, false, err
 		}
-		return v.claim(room, check, dst)
+		return v.claim(room, check, dst, math.MaxUint64)
 	}
 	if ok, err := r.lockPerCall(v, op, "consumers'", ringCLockOff, try); !ok {
-		return 0, 0, notReady, err
+		return 0, 0, notReady, false, err
 	}
-	p, n, res, err = v.claim(room, check, dst)
+	p, n, res, copied, err = v.claim(room, check, dst, ringLockedCopy)
 	v.unlock(ringCLockOff)
 	if res == claimed && v.waiting(ringDataWaitOff) {
 		v.wake(ringDataSeqOff, 1) // pass the baton: the wake that brought us may have been meant for the next message too
 	}
-	return p, n, res, err
+	return p, n, res, copied, err
 }
+
+// ringLockedCopy is the longest message that a ring with several
+// producers (or consumers) copies in (or out) with the lock held. A longer
+// copy would keep the other producers (consumers) waiting, so it goes
+// through the writing (claimed) state and is copied after the lock is
+// given back, at the price of two more atomic steps.
+const ringLockedCopy = 4096
 
 // releaseRecord releases this process's claimed record at p and moves
 // free on.

@@ -223,26 +223,26 @@ const (
 // lock held, passing over padding, skipped records and (when check is set)
 // records whose producer is dead. room is the most bytes the caller takes;
 // a longer message is left where it is (tooShort, with its length). With
-// dst, the message is copied into dst and released under the lock, which
-// saves the claimed state's two atomic steps; without, it is left
-// claimed for the caller to release.
-func (v ringView) claim(room uint64, check bool, dst []byte) (p, n uint64, res claimResult, err error) {
+// dst, a message of up to copyMax bytes is copied into dst and released
+// under the lock, which saves the claimed state's two atomic steps (copied
+// reports it); any other is left claimed for the caller to release.
+func (v ringView) claim(room uint64, check bool, dst []byte, copyMax uint64) (p, n uint64, res claimResult, copied bool, err error) {
 	for {
 		// Only head and tail: free is read only to report a corrupt ring.
 		head := atomic.LoadUint64(v.u64(ringHeadOff))
 		tail := atomic.LoadUint64(v.u64(ringTailOff))
 		if head == tail {
-			return 0, 0, empty, nil
+			return 0, 0, empty, false, nil
 		}
 		if head > tail || tail-head > v.cap || (head|tail)&7 != 0 {
 			if _, _, _, err := v.positions(); err != nil {
-				return 0, 0, 0, err
+				return 0, 0, 0, false, err
 			}
 			continue
 		}
 		w, size, err := v.record(head, tail)
 		if err != nil {
-			return 0, 0, 0, err
+			return 0, 0, 0, false, err
 		}
 		switch w & ringStateMask {
 		case ringPadding, ringSkipped:
@@ -250,7 +250,7 @@ func (v ringView) claim(room uint64, check bool, dst []byte) (p, n uint64, res c
 			continue
 		case ringWriting:
 			if !check || ringOwnerAlive(v.ownerWord(head)) {
-				return head, 0, notReady, nil
+				return head, 0, notReady, false, nil
 			}
 			if atomic.CompareAndSwapUint64(v.state(head), w, head|ringSkipped) {
 				atomic.AddUint64(v.u64(ringSkippedOff), 1)
@@ -260,24 +260,24 @@ func (v ringView) claim(room uint64, check bool, dst []byte) (p, n uint64, res c
 			// claimed at head: a consumer died before it stored head, so
 			// it never handed the message out. It is this one's now.
 		default: // released at head
-			return 0, 0, 0, ringCorrupt("record at position %d is released but head has not passed it", head)
+			return 0, 0, 0, false, ringCorrupt("record at position %d is released but head has not passed it", head)
 		}
 		h := (*ringRecord)(unsafe.Add(v.base, v.at(head)))
 		n = uint64(h.len)
 		if n > room {
-			return head, n, tooShort, nil
+			return head, n, tooShort, false, nil
 		}
-		if dst != nil {
+		if dst != nil && n <= copyMax {
 			copy(dst, v.bytes(head, n))
 			h.state = head | ringReleased // published by the store of head
 			v.pass(head, size)
-			return head, n, claimed, nil
+			return head, n, claimed, true, nil
 		}
 		me := mutexSelf()
 		h.pid, h.ticket = me.pid, me.ticket
 		atomic.StoreUint64(&h.state, head|ringClaimed)
 		atomic.StoreUint64(v.u64(ringHeadOff), head+size)
-		return head, n, claimed, nil
+		return head, n, claimed, false, nil
 	}
 }
 
