@@ -366,7 +366,9 @@ func (r *Ring) Stat() (RingStat, error) {
 // Close ends r's single roles, so that another producer or consumer can
 // take them, and makes r's later calls fail with fs.ErrClosed. It does not
 // close the Buffer, and it does not wait for r's calls in flight. Close is
-// idempotent.
+// idempotent. Close the Ring before its Buffer: a role whose Buffer is
+// closed first (or whose Ring is dropped without Close) stays with this
+// process until it ends, when others take it over.
 func (r *Ring) Close() error {
 	if r.closedRing.Swap(true) {
 		return nil
@@ -389,7 +391,7 @@ func (r *Ring) Close() error {
 		role.mu.Unlock()
 	}
 	if errors.Is(err, fs.ErrClosed) {
-		return nil // the buffer went first: the role went with this process's mapping
+		return nil // the buffer went first: see above
 	}
 	return err
 }
