@@ -155,7 +155,7 @@ func (v ringView) reserve(n uint64, fill func([]byte)) (p uint64, full bool, err
 		if t+left-free > v.cap {
 			return 0, true, nil
 		}
-		*v.state(t) = t | ringPadding // published by the store of tail
+		ringPut64(v.state(t), t|ringPadding) // published by the store of tail
 		t += left
 	}
 	if t+size-free > v.cap {
@@ -168,13 +168,16 @@ func (v ringView) reserve(n uint64, fill func([]byte)) (p uint64, full bool, err
 	// them, publishes them (consumers read a record only below tail).
 	me := mutexSelf()
 	h := (*ringRecord)(unsafe.Add(v.base, v.at(t)))
-	h.len, h.pid, h.ticket, h.reserved = uint32(n), me.pid, me.ticket, 0
+	ringPut32(&h.len, uint32(n))
+	ringPut32(&h.pid, me.pid)
+	ringPut32(&h.ticket, me.ticket)
+	ringPut32(&h.reserved, 0)
 	state := uint64(ringWriting)
 	if fill != nil {
 		fill(v.bytes(t, n))
 		state = ringCommitted
 	}
-	h.state = t | state
+	ringPut64(&h.state, t|state)
 	atomic.StoreUint64(v.u64(ringTailOff), t+size)
 	if fill != nil && atomic.LoadUint32(v.u32(ringDataWaitOff)) != 0 {
 		v.wake(ringDataSeqOff, 1)
@@ -269,12 +272,13 @@ func (v ringView) claim(room uint64, check bool, dst []byte, copyMax uint64) (p,
 		}
 		if dst != nil && n <= copyMax {
 			copy(dst, v.bytes(head, n))
-			h.state = head | ringReleased // published by the store of head
+			ringPut64(&h.state, head|ringReleased) // published by the store of head
 			v.pass(head, size)
 			return head, n, claimed, true, nil
 		}
 		me := mutexSelf()
-		h.pid, h.ticket = me.pid, me.ticket
+		ringPut32(&h.pid, me.pid)
+		ringPut32(&h.ticket, me.ticket)
 		atomic.StoreUint64(&h.state, head|ringClaimed)
 		atomic.StoreUint64(v.u64(ringHeadOff), head+size)
 		return head, n, claimed, false, nil
