@@ -98,11 +98,17 @@ type Ring struct {
 
 	// For the single roles: one goroutine at a time acts in the role, and
 	// held says whether this Ring holds the role's lock in the header.
-	pmu, cmu   sync.Mutex
-	pheld      bool // guarded by pmu
-	cheld      bool // guarded by cmu
-	lastCheck  atomic.Int64
-	closedRing atomic.Bool
+	pmu, cmu sync.Mutex
+	pheld    bool // guarded by pmu
+	cheld    bool // guarded by cmu
+
+	// The free position this process's producers last read, and the tail
+	// its consumers last read: behind the real ones, and so safe to act
+	// on without reading the other side's cache line for every message.
+	// Guarded by the producers' (consumers') lock, or by pmu (cmu).
+	freeSeen, tailSeen uint64
+	lastCheck          atomic.Int64
+	closedRing         atomic.Bool
 }
 
 // A RingOption changes how CreateRing makes a ring or how a Ring behaves.

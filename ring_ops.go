@@ -164,13 +164,13 @@ func (r *Ring) reserveRecord(v ringView, op string, n uint64, try bool, fill fun
 		if err := r.takeRole(v, op, "producer", ringPLockOff, &r.pheld); err != nil {
 			return 0, false, err
 		}
-		return v.reserve(n, fill)
+		return v.reserve(n, fill, &r.freeSeen)
 	}
 	if ok, err := r.lockPerCall(v, op, "producers'", ringPLockOff, try); !ok {
 		return 0, true, err
 	}
 	defer v.unlock(ringPLockOff)
-	return v.reserve(n, fill)
+	return v.reserve(n, fill, &r.freeSeen)
 }
 
 // takeRole makes sure this Ring holds a single role's lock, taking it if
@@ -361,12 +361,12 @@ func (r *Ring) claimRecord(v ringView, op string, room uint64, check, try bool, 
 		if err := r.takeRole(v, op, "consumer", ringCLockOff, &r.cheld); err != nil {
 			return 0, 0, 0, false, err
 		}
-		return v.claim(room, check, dst, math.MaxUint64)
+		return v.claim(room, check, dst, math.MaxUint64, &r.tailSeen)
 	}
 	if ok, err := r.lockPerCall(v, op, "consumers'", ringCLockOff, try); !ok {
 		return 0, 0, notReady, false, err
 	}
-	p, n, res, copied, err = v.claim(room, check, dst, ringLockedCopy)
+	p, n, res, copied, err = v.claim(room, check, dst, ringLockedCopy, &r.tailSeen)
 	v.unlock(ringCLockOff)
 	if res == claimed && v.waiting(ringDataWaitOff) {
 		v.wake(ringDataSeqOff, 1) // pass the baton: the wake that brought us may have been meant for the next message too

@@ -138,18 +138,27 @@ func ringOwnerAlive(w uint64) bool { return mutexOwnerAlive(uint32(w), uint32(w>
 // window where a producer can die with a record half written. full
 // reports that there is no room now (a padding record may have been
 // published).
-func (v ringView) reserve(n uint64, fill func([]byte)) (p uint64, full bool, err error) {
-	// Only tail and free: head is the consumers' line, and reading it
-	// would cost a cache miss per message.
+func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, full bool, err error) {
+	// free is the consumers' line, written with every message: read it
+	// only when the free position this producer saw last (*seen, which
+	// can only be behind) leaves no room. head is not read at all.
 	tail := atomic.LoadUint64(v.u64(ringTailOff))
-	free := atomic.LoadUint64(v.u64(ringFreeOff))
-	if free > tail || tail-free > v.cap || (free|tail)&7 != 0 {
-		// free moved between the loads: read again, in a safe order.
-		if free, _, tail, err = v.positions(); err != nil {
-			return 0, false, err
-		}
-	}
+	free := *seen
 	size := ringRecSize(n)
+	need := size
+	if left := v.cap - tail&v.mask; size > left {
+		need += left
+	}
+	if free > tail || tail+need-free > v.cap || tail&7 != 0 {
+		free = atomic.LoadUint64(v.u64(ringFreeOff))
+		if free > tail || tail-free > v.cap || (free|tail)&7 != 0 {
+			// free moved between the loads: read again, in a safe order.
+			if free, _, tail, err = v.positions(); err != nil {
+				return 0, false, err
+			}
+		}
+		*seen = free
+	}
 	t := tail
 	if left := v.cap - t&v.mask; size > left {
 		if t+left-free > v.cap {
@@ -229,11 +238,18 @@ const (
 // dst, a message of up to copyMax bytes is copied into dst and released
 // under the lock, which saves the claimed state's two atomic steps (copied
 // reports it); any other is left claimed for the caller to release.
-func (v ringView) claim(room uint64, check bool, dst []byte, copyMax uint64) (p, n uint64, res claimResult, copied bool, err error) {
+func (v ringView) claim(room uint64, check bool, dst []byte, copyMax uint64, seen *uint64) (p, n uint64, res claimResult, copied bool, err error) {
 	for {
-		// Only head and tail: free is read only to report a corrupt ring.
+		// tail is the producers' line, written with every message: read
+		// it only when head has reached the tail this consumer saw last
+		// (*seen, which can only be behind). free is read only to report
+		// a corrupt ring.
 		head := atomic.LoadUint64(v.u64(ringHeadOff))
-		tail := atomic.LoadUint64(v.u64(ringTailOff))
+		tail := *seen
+		if head >= tail {
+			tail = atomic.LoadUint64(v.u64(ringTailOff))
+			*seen = tail
+		}
 		if head == tail {
 			return 0, 0, empty, false, nil
 		}
