@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // An attempt's outcome, besides an error.
@@ -187,10 +189,34 @@ func (r *Ring) takeRole(v ringView, op, role string, off uintptr, held *bool) er
 		return r.b.pathError(op, fmt.Errorf("%w: process %d is the ring's single %s", ErrBusy, uint32(holder), role))
 	}
 	*held = true
+	// A Ring dropped without Close gives its role back when collected.
+	c := runtime.AddCleanup(r, ringGiveBack, ringRole{b: r.b, off: off})
+	if off == ringPLockOff {
+		r.pclean = c
+	} else {
+		r.cclean = c
+	}
 	if res == tookOver && off == ringCLockOff {
 		return v.advanceFree(true) // what the dead consumer held is lost
 	}
 	return nil
+}
+
+// ringRole is a single role's lock in a ring: what Close, or the cleanup
+// of a Ring dropped without it, gives back.
+type ringRole struct {
+	b   *Buffer
+	off uintptr
+}
+
+// ringGiveBack gives a role back if this process holds it. On a Buffer
+// closed meanwhile it does nothing: the role then stays with this process
+// until it ends.
+func ringGiveBack(role ringRole) {
+	_, _ = guarded(role.b, "ringClose", true, func(mem []byte) (struct{}, error) {
+		atomic.CompareAndSwapUint64((*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(mem)), role.off)), ringSelf(), 0)
+		return struct{}{}, nil
+	})
 }
 
 // lockPerCall takes a per-message lock. Its holders keep it for a few
