@@ -169,7 +169,12 @@ func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, 
 	}
 	if t+size-free > v.cap {
 		if t != tail {
-			atomic.StoreUint64(v.u64(ringTailOff), t) // publish the padding
+			// Publish the padding, and wake a consumer to pass it: the
+			// room this producer waits for may be behind it.
+			atomic.StoreUint64(v.u64(ringTailOff), t)
+			if atomic.LoadUint32(v.u32(ringDataWaitOff)) != 0 {
+				v.wake(ringDataSeqOff, 1)
+			}
 		}
 		return 0, true, nil
 	}
