@@ -68,6 +68,9 @@ func runDump(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if lengthSet && *length == 0 {
+		return 0 // hexdump -n 0 prints nothing, not even an address
+	}
 	w := bufio.NewWriter(stdout)
 	if err := hexdumpC(w, b, *offset, end); err != nil {
 		return failure(stderr, fmt.Errorf("dump %s: %s", target, message(err)))
