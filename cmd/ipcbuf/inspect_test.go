@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -443,4 +444,71 @@ func TestLsFileArguments(t *testing.T) {
 	mustFail(t, 2, "NUL", "ls", "a\x00b")
 	mustFail(t, 1, "no such file or directory ('ipcbuf ls' lists what exists)", "stat", missing)
 	mustFail(t, 2, "bad TARGET", "stat", "*")
+}
+
+// TestUnreadableMapsAreUnknown runs stat and ls as another user, who
+// cannot read this process's maps: this process, which maps the object, is
+// reported as unknown, never as not mapping it.
+func TestUnreadableMapsAreUnknown(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to run the command as another user")
+	}
+	target := "*" + testShmName()
+	requireKind(t, target)
+	removeAtCleanup(t, target)
+	b, err := ipcbuf.Open(target, 64, ipcbuf.Exclusive(), ipcbuf.Mode(0o644))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+
+	// The test binary, as the command, where user nobody can run it.
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "ipcbuf")
+	data, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for d := dir; d != filepath.Dir(d) && d != os.TempDir(); d = filepath.Dir(d) {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	asNobody := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(exe, args...)
+		cmd.Env = append(os.Environ(), lockAsCommandEnv+"=1", "GORACE=atexit_sleep_ms=0")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		cmd.Dir = "/"
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil || stderr.Len() > 0 {
+			t.Fatalf("ipcbuf %q as nobody: %v\n%s", args, err, stderr.String())
+		}
+		return string(out)
+	}
+	var o lsObject
+	if err := json.Unmarshal([]byte(asNobody("stat", "--json", target)), &o); err != nil {
+		t.Fatal(err)
+	}
+	if o.Mapped == nil || slices.Contains(o.pids(), testPid) || !slices.Contains(o.Mapped.Unknown, testPid) {
+		t.Errorf("stat as nobody: mapped %+v; want this process (%d) unknown, not listed", o.Mapped, testPid)
+	}
+	var line string
+	for _, l := range strings.Split(asNobody("ls"), "\n") {
+		if strings.Contains(l, " "+target+" ") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "unreadable)") || strings.Contains(line, "none") {
+		t.Errorf("ls as nobody: %q; want the unreadable processes counted, not \"none\"", line)
+	}
+	// As root, the same object is mapped by this process, seen.
+	if s := statJSON(t, target); !slices.Contains(s.pids(), testPid) {
+		t.Errorf("stat as root: mapped by %v, want %d among them", s.pids(), testPid)
+	}
 }
