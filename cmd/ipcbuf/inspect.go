@@ -140,6 +140,9 @@ type inspector struct {
 	semErr error
 	names  map[string]string // user and group names, cached
 	peek   bool              // read objects' first bytes for rings and semaphore values
+	// attach lets peek attach System V segments, which changes their
+	// attach count for a moment and their last pid and times for good.
+	attach bool
 }
 
 func newInspector() *inspector {
@@ -381,7 +384,7 @@ func (in *inspector) sysvShm(e sysvEntry) *object {
 		m.Unknown = append(m.Unknown, in.maps.unknown...)
 	}
 	o.Mapped = m
-	if in.peek && o.Target != "" {
+	if in.peek && in.attach && o.Target != "" {
 		in.ringOf(o, "")
 	}
 	return o
@@ -434,8 +437,8 @@ const ringMagic = "IPCBRING"
 // its state. path is the file to read the first bytes from; "" for a
 // System V segment, which is attached read-only to read them.
 func (in *inspector) ringOf(o *object, path string) {
-	if o.Size == nil || *o.Size < int64(len(ringMagic)) {
-		return
+	if o.Size == nil || *o.Size < int64(ipcbuf.RingSize(64)) {
+		return // too small for any ring: not opened at all
 	}
 	head, err := firstBytes(o.Target, path, len(ringMagic))
 	if err != nil {

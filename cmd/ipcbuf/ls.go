@@ -12,7 +12,7 @@ import (
 	"github.com/ipcbuf/ipcbuf"
 )
 
-const lsSynopsis = "ls [--json] [FILE...]"
+const lsSynopsis = "ls [--json] [--attach] [FILE...]"
 
 // lsHelp is what "ipcbuf help ls" says after the synopsis and flags.
 const lsHelp = `List every POSIX shared memory object and named POSIX semaphore (in
@@ -33,15 +33,18 @@ FILEs given, with who has each mapped. Columns:
            privilege): they may map it too
   STATE    an ipcbuf ring's messages, bytes used and sleepers; a semaphore's
            count; "removed" for a System V segment removed while attached
-To see whether an object holds a ring, ls reads its first 8 bytes; a System
-V segment is attached read-only for that, so its last-attach pid and time
-become ipcbuf's. Nothing is created or written. --json prints an array of
-the objects, with every field "ipcbuf stat --json" has.
+To see whether an object holds a ring, ls reads its first 8 bytes, and
+opens a ring it finds without creating or writing anything. It does not
+attach System V segments unless given --attach, because attaching changes
+what ipcs and ls show of them (attach count, last pid, times); "ipcbuf stat"
+attaches the one segment it is asked about. --json prints an array of the
+objects, with every field "ipcbuf stat --json" has.
 `
 
 func runLs(args []string, stdout, stderr io.Writer) int {
 	flags := newFlagSet("ls")
 	asJSON := flags.Bool("json", false, "print JSON: an array of objects, as stat --json prints one")
+	attach := flags.Bool("attach", false, "attach System V segments (read-only) to look for rings in them too")
 	if st := parseVarFlags(flags, args, 0, "", stdout, stderr); st >= 0 {
 		return st
 	}
@@ -55,6 +58,7 @@ func runLs(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	in := newInspector()
+	in.attach = *attach
 	objs, errs := in.all(files)
 	status := 0
 	for _, err := range errs {

@@ -22,8 +22,10 @@ pids for System V) and those whose maps could not be read, and the state of
 an ipcbuf ring in it or the count of a semaphore. TARGET '*name' is the
 POSIX object /dev/shm/name and a key is a System V segment; with --sem they
 name the semaphore instead (/dev/shm/sem.name, a System V semaphore set).
-A path is shown as it is, without following a symbolic link. --json prints
-the object as one JSON object (the fields are those of ls --json).
+A path is shown as it is, without following a symbolic link. To look for
+a ring in a System V segment, stat attaches it read-only, after reading its
+attach count, pids and times: from then on its last pid is stat's. --json
+prints the object as one JSON object (the fields are those of ls --json).
 `
 
 func runStat(args []string, stdout, stderr io.Writer) int {
@@ -37,7 +39,9 @@ func runStat(args []string, stdout, stderr io.Writer) int {
 	if st := checkTarget(stderr, "stat", target); st >= 0 {
 		return st
 	}
-	o, err := newInspector().target(target, *sem)
+	in := newInspector()
+	in.attach = true // asked about this one object: see statHelp
+	o, err := in.target(target, *sem)
 	if err != nil {
 		return failure(stderr, statError(target, *sem, err))
 	}
