@@ -467,7 +467,10 @@ func firstBytes(target, path string, n int) ([]byte, error) {
 		}
 		return p, nil
 	}
-	f, err := os.OpenFile(path, peekFlags, 0)
+	f, err := os.OpenFile(path, peekFlags|noAtime, 0)
+	if errors.Is(err, fs.ErrPermission) && noAtime != 0 {
+		f, err = os.OpenFile(path, peekFlags, 0) // not the owner: O_NOATIME is refused
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -105,7 +105,7 @@ func TestInspectPythonObject(t *testing.T) {
 	}
 
 	r := ipcbufRun("rm", target)
-	if r.code != rmRefused || !strings.Contains(r.stderr, fmt.Sprintf("still mapped by 1 process(es): %d (%s)", pid, comm)) {
+	if r.code != rmRefused || !strings.Contains(r.stderr, fmt.Sprintf("still mapped by 1 process: %d (%s)", pid, comm)) {
 		t.Errorf("rm while Python maps it: %+v", r)
 	}
 	if !exists(t, target) {

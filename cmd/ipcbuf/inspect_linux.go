@@ -44,3 +44,7 @@ func devMajorMinor(dev uint64) (major, minor uint64) {
 // peekFlags open a file to read its first bytes: never through a symbolic
 // link, and never waiting (on a FIFO put there since it was looked at).
 const peekFlags = os.O_RDONLY | syscall.O_NOFOLLOW | syscall.O_NONBLOCK
+
+// noAtime is added to peekFlags where it is allowed (the file's owner, or
+// CAP_FOWNER), so that looking does not change the access time ls shows.
+const noAtime = syscall.O_NOATIME

@@ -25,3 +25,5 @@ func devMajorMinor(dev uint64) (major, minor uint64) { return 0, 0 }
 
 // peekFlags open a file to read its first bytes.
 const peekFlags = os.O_RDONLY
+
+const noAtime = 0

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -252,12 +253,18 @@ func checkBasics(t *testing.T, what string, o *lsObject, target string, size int
 
 func TestLsStat(t *testing.T) {
 	forEachKind(t, func(t *testing.T, target string) {
-		mustRun(t, "put", "--size", "100", target, "x")
+		// Large enough for a ring, so that ls reads the first bytes.
+		mustRun(t, "put", "--size", "2000", target, "x")
 		kind, shown := lsTargetOf(t, target)
+		before := statJSON(t, target)
 		o := lsFind(lsJSON(t, lsArgs(target)...), kind, shown)
-		checkBasics(t, "ls --json", o, target, 100)
+		checkBasics(t, "ls --json", o, target, 2000)
 		s := statJSON(t, target)
-		checkBasics(t, "stat --json", &s, target, 100)
+		checkBasics(t, "stat --json", &s, target, 2000)
+		// Looking is not an access (O_NOATIME).
+		if !s.Times["accessed"].Equal(before.Times["accessed"]) {
+			t.Errorf("ls and stat changed the access time from %v to %v", before.Times["accessed"], s.Times["accessed"])
+		}
 		if o.Ring != nil || s.Ring != nil || o.Value != nil {
 			t.Errorf("ring %+v, %+v, value %v for bytes that are not a ring", o.Ring, s.Ring, o.Value)
 		}
@@ -270,11 +277,11 @@ func TestLsStat(t *testing.T) {
 			}
 		}
 		f := strings.Fields(line)
-		if len(f) < 7 || f[0] != kind || f[2] != "100" || f[3] != "0600" || f[4] != currentUser(t) {
+		if len(f) < 7 || f[0] != kind || f[2] != "2000" || f[3] != "0600" || f[4] != currentUser(t) {
 			t.Errorf("ls line for %s: %q", shown, line)
 		}
 		text := mustRun(t, "stat", target)
-		for _, want := range []string{"target:", shown, "size:", "100 bytes", "mode:", "0600", "owner:", currentUser(t)} {
+		for _, want := range []string{"target:", shown, "size:", "2000 bytes", "mode:", "0600", "owner:", currentUser(t)} {
 			if !strings.Contains(text, want) {
 				t.Errorf("stat %s lacks %q:\n%s", target, want, text)
 			}
@@ -301,7 +308,7 @@ func TestLsStatShowHolder(t *testing.T) {
 				t.Errorf("System V, look %d: %+v; want attached 1, last pid %d", i+1, *o.Mapped, h.pid)
 			}
 		}
-		if text := mustRun(t, "stat", target); !strings.Contains(text, fmt.Sprintf("mapped by: %d %s", h.pid, comm)) {
+		if text := mustRun(t, "stat", target); !regexp.MustCompile(fmt.Sprintf(`\nmapped by: +%d %s\n`, h.pid, regexp.QuoteMeta(comm))).MatchString(text) {
 			t.Errorf("stat does not name the holder %d:\n%s", h.pid, text)
 		}
 		if text := mustRun(t, append([]string{"ls"}, lsArgs(target)...)...); !strings.Contains(text, fmt.Sprintf("%d %s", h.pid, comm)) {

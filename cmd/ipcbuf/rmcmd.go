@@ -131,10 +131,18 @@ func mappedBy(o *object) (holders string, busy bool, unsure string) {
 		n = *m.Attached
 	}
 	if n > 0 {
-		return fmt.Sprintf("still mapped by %d process(es): %s", n, strings.Join(procs, ", ")), true, ""
+		return fmt.Sprintf("still mapped by %s: %s", processes(n), strings.Join(procs, ", ")), true, ""
 	}
 	if m.Error != "" {
 		return "", false, m.Error
 	}
 	return "", false, ""
+}
+
+// processes says "1 process" or "n processes".
+func processes(n int64) string {
+	if n == 1 {
+		return "1 process"
+	}
+	return fmt.Sprintf("%d processes", n)
 }

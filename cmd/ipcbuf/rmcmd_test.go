@@ -12,7 +12,7 @@ func TestRmRefusesMapped(t *testing.T) {
 	forEachKind(t, func(t *testing.T, target string) {
 		mustRun(t, "put", "--size", "64", target, "held")
 		h := startHolder(t, target)
-		holderText := fmt.Sprintf("still mapped by 1 process(es): %d (%s)", h.pid, commOf(t, h.pid))
+		holderText := fmt.Sprintf("still mapped by 1 process: %d (%s)", h.pid, commOf(t, h.pid))
 
 		for _, args := range [][]string{{"rm", target}, {"rm", "--dry-run", target}} {
 			r := ipcbufRun(args...)

@@ -109,7 +109,7 @@ func printObject(w io.Writer, o *object) {
 		t    *time.Time
 	}{
 		{"modified", o.Times.Modified}, {"changed", o.Times.Changed}, {"accessed", o.Times.Accessed},
-		{"attached", o.Times.Attached}, {"detached", o.Times.Detached}, {"operated", o.Times.Operated},
+		{"last attach", o.Times.Attached}, {"last detach", o.Times.Detached}, {"last semop", o.Times.Operated},
 	} {
 		if t.t != nil {
 			line(t.name, "%s", t.t.Local().Format("2006-01-02 15:04:05.000000000 -0700"))
@@ -117,7 +117,7 @@ func printObject(w io.Writer, o *object) {
 	}
 	if m := o.Mapped; m != nil {
 		if m.Attached != nil {
-			line("attached", "%d processes (nattch); created by pid %d, last attached or detached by pid %d", *m.Attached, m.CreatorPID, m.LastPID)
+			line("attach count", "%d (nattch); created by pid %d, last attached or detached by pid %d", *m.Attached, m.CreatorPID, m.LastPID)
 		}
 		if len(m.Processes) == 0 && m.Error == "" && len(m.Unknown) == 0 {
 			line("mapped by", "no process")
@@ -133,7 +133,7 @@ func printObject(w io.Writer, o *object) {
 			line("mapped by", "unknown: %s", m.Error)
 		}
 		if len(m.Unknown) > 0 {
-			line("unknown", "%d process(es) whose maps could not be read (permission denied), which may map it too: %s", len(m.Unknown), pidList(m.Unknown))
+			line("unknown", "%s whose maps could not be read (permission denied), which may map it too: %s", processes(int64(len(m.Unknown))), pidList(m.Unknown))
 		}
 	}
 	if o.Value != nil {
