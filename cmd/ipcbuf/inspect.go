@@ -184,7 +184,7 @@ func (in *inspector) all(files []string) (objs []*object, errs []error) {
 	for _, f := range files {
 		o, err := in.file(f)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, &fs.PathError{Op: "ls", Path: f, Err: unwrapPath(err)})
 			continue
 		}
 		objs = append(objs, o)
