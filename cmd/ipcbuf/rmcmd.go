@@ -63,13 +63,7 @@ func rmOne(in *inspector, target string, force, dryRun bool, stdout, stderr io.W
 	o, err := in.target(target, false)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		if !dryRun {
-			// Gone already, or never there: Remove says so its own way.
-			err = ipcbuf.Remove(target)
-		}
-		if err == nil {
-			return 0 // made in the meantime, and now removed
-		}
+		// Not removed even if it appears now: it was not checked.
 		err = &fs.PathError{Op: "remove", Path: target, Err: unwrapPath(err)}
 		if s, serr := in.target(target, true); serr == nil && errors.Is(err, fs.ErrNotExist) {
 			return failure(stderr, fmt.Errorf("%s (%s is a %s: remove it with 'ipcbuf sem rm %s')", message(err), target, kindNames[s.Kind], shellQuote(target)))
@@ -133,7 +127,9 @@ func mappedBy(o *object) (holders string, busy bool, unsure string) {
 	if n > 0 {
 		return fmt.Sprintf("still mapped by %s: %s", processes(n), strings.Join(procs, ", ")), true, ""
 	}
-	if m.Error != "" {
+	if m.Error != "" && m.Attached == nil {
+		// A System V segment's attach count is the kernel's own: 0 is
+		// sure. Elsewhere no /proc means no way to know.
 		return "", false, m.Error
 	}
 	return "", false, ""
