@@ -448,7 +448,7 @@ func (in *inspector) ringOf(o *object, path string) {
 	if string(head) != ringMagic {
 		return
 	}
-	o.Ring = ringStat(o.Target)
+	o.Ring = inspectRing(o.Target)
 }
 
 // firstBytes returns the first n bytes of the object target, reading them
@@ -484,10 +484,10 @@ func firstBytes(target, path string, n int) ([]byte, error) {
 	return p, nil
 }
 
-// ringStat opens the ring in target and returns its state. OpenRing needs
+// inspectRing opens the ring in target and returns its state. OpenRing needs
 // a writable buffer, so the object is opened read-write, but without
 // creating it, growing it or writing to it: OpenRing and Stat only read.
-func ringStat(target string) *ringState {
+func inspectRing(target string) *ringState {
 	opts := []ipcbuf.Option{ipcbuf.OpenOnly()}
 	if kind, _, _, _ := ipcbuf.ParseTarget(target); kind == ipcbuf.KindFile {
 		opts = append(opts, ipcbuf.NoFollow())
