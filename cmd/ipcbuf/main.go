@@ -29,7 +29,7 @@ commands:
            write STRING into TARGET (Node's buf.write); print the bytes written
   get [--start N] [--end N] [--enc E] TARGET
            print TARGET's bytes from start to end, decoded (Node's buf.toString)
-  ls [--json] [FILE...]
+  ls [--json] [--attach] [FILE...]
            list every POSIX and System V object (and FILEs), with who maps it
   stat [--json] [--sem] TARGET
            show one object in full: mode, owner, times, who maps it, its ring
