@@ -1628,6 +1628,8 @@ func TestRingCorruptRecords(t *testing.T) {
 			} {
 				err := rtWithin(t, time.Minute, call.name, call.err)
 				qt.Check(t, err, qt.ErrorIs, ipcbuf.ErrCorrupt, qt.Commentf("%s", call.name))
+				var pe *fs.PathError // naming the buffer, as every error of the library
+				qt.Check(t, errors.As(err, &pe), qt.IsTrue, qt.Commentf("%s: %v is not an *fs.PathError", call.name, err))
 				qt.Check(t, err, qt.ErrorMatches, `(?i).*(record|state|length|position).*`, qt.Commentf("%s", call.name))
 			}
 			// The producers are not fooled either: the ring stays as it was
@@ -1660,7 +1662,7 @@ func TestRingCorruptRecords(t *testing.T) {
 			rtPut(t, b, at+12, 4, uint64(pid))
 			rtPut(t, b, at+16, 4, 0)
 			buf := make([]byte, c)
-			n, err := r.RecvTimeout(buf, 10*time.Second)
+			n, err := r.RecvTimeout(buf, 5*time.Second)
 			if err != nil {
 				qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrCorrupt)
 				return
@@ -1669,6 +1671,41 @@ func TestRingCorruptRecords(t *testing.T) {
 			qt.Assert(t, rtStat(t, r).Skipped, qt.Equals, uint64(1))
 			qt.Assert(t, v.Commit(), qt.Not(qt.IsNil)) // skipped: not sent
 		})
+	}
+}
+
+// TestRingCorruptLockWords: the producers' or consumers' lock word holds
+// an owner that no process can be (pid 0, or pid 2^32-1, which kill reads
+// as -1): the blocking calls must not wait for it forever. Taking the lock
+// over (the owner is not alive) or calling the ring corrupt are both
+// right; timing out is not.
+func TestRingCorruptLockWords(t *testing.T) {
+	mutexWatchdog(t, 2*time.Minute)
+	for _, lock := range []struct {
+		name string
+		off  int
+	}{{"producers' lock", rtProdLock}, {"consumers' lock", rtConsLock}} {
+		for _, owner := range []uint64{5 << 32, 1<<32 - 1} {
+			t.Run(fmt.Sprintf("%s pid %d ticket %d", lock.name, int32(owner), owner>>32), func(t *testing.T) {
+				b, r := rtMemRing(t, 256)
+				qt.Assert(t, r.TrySend([]byte("waiting")), qt.IsNil)
+				rtPut(t, b, lock.off, 8, owner)
+				var err error
+				if lock.off == rtProdLock {
+					err = r.SendTimeout([]byte("more"), 5*time.Second)
+				} else {
+					var n int
+					buf := make([]byte, 16)
+					n, err = r.RecvTimeout(buf, 5*time.Second)
+					if err == nil {
+						qt.Assert(t, string(buf[:n]), qt.Equals, "waiting")
+					}
+				}
+				if err != nil {
+					qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrCorrupt)
+				}
+			})
+		}
 	}
 }
 
