@@ -618,14 +618,14 @@ func TestRingMaxMessageBlocking(t *testing.T) {
 		got := make(chan []byte, 1)
 		go func() {
 			buf := make([]byte, c)
-			n, err := r.RecvTimeout(buf, time.Minute)
+			n, err := r.RecvTimeout(buf, 20*time.Second)
 			if err != nil {
 				t.Errorf("offset %d: Recv: %v", off, err)
 			}
 			got <- buf[:n]
 		}()
 		rtWaitFor(t, r, "a consumer waiting", func(st ipcbuf.RingStat) bool { return st.ConsumersWaiting > 0 })
-		qt.Assert(t, r.SendTimeout(msg, time.Minute), qt.IsNil, qt.Commentf("offset %d", off))
+		qt.Assert(t, r.SendTimeout(msg, 20*time.Second), qt.IsNil, qt.Commentf("offset %d", off))
 		qt.Assert(t, <-got, qt.DeepEquals, msg, qt.Commentf("offset %d", off))
 	}
 }
