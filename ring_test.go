@@ -604,6 +604,46 @@ func rtBtoi(b bool) int {
 	return 0
 }
 
+// TestRingEmptyMessageAtEnd: a message of 0 bytes whose 24-byte record
+// ends exactly at the end of the data area (and of a memory buffer): sent,
+// reserved, received and peeked like any other. Its bytes are the empty
+// slice at the very end of the buffer; making it must not point past the
+// buffer's memory, which Go's checkptr (on under -race) calls a fatal
+// error.
+func TestRingEmptyMessageAtEnd(t *testing.T) {
+	for _, c := range []int{64, 128, 256, 512} {
+		t.Run(strconv.Itoa(c), func(t *testing.T) { rtEmptyMessageAtEnd(t, c) })
+	}
+}
+
+func rtEmptyMessageAtEnd(t *testing.T, c int) {
+	_, r := rtMemRing(t, c)
+	buf := make([]byte, c)
+	for i := range 3 {
+		rtAdvanceTo(t, r, c-rtRecHeader)
+		switch i {
+		case 0:
+			qt.Assert(t, r.TrySend(nil), qt.IsNil)
+		default:
+			v, err := r.TryReserve(0)
+			qt.Assert(t, err, qt.IsNil)
+			qt.Assert(t, len(v.Bytes()), qt.Equals, 0)
+			qt.Assert(t, v.Commit(), qt.IsNil)
+		}
+		qt.Assert(t, rtStat(t, r).Tail%uint64(c), qt.Equals, uint64(0))
+		if i < 2 {
+			n, err := r.TryRecv(buf)
+			qt.Assert(t, err, qt.IsNil)
+			qt.Assert(t, n, qt.Equals, 0)
+		} else {
+			m, err := r.TryPeek()
+			qt.Assert(t, err, qt.IsNil)
+			qt.Assert(t, len(m.Bytes()), qt.Equals, 0)
+			qt.Assert(t, m.Release(), qt.IsNil)
+		}
+	}
+}
+
 // TestRingMaxMessageBlocking: a blocking Send of a message that needs the
 // whole data area, at every offset, while a consumer already waits in
 // Recv: the message arrives. A ring whose producer waited for space that
