@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -74,7 +75,8 @@ func rtMemRing(t testing.TB, capacity int, opts ...ipcbuf.RingOption) (*ipcbuf.B
 
 // rtShmRing creates a ring of the given capacity in a new POSIX object,
 // and opens it a second time through a mapping of its own: the first ring
-// is the creator's, the second another user's.
+// is the creator's, the second another user's. Both get opts, which must
+// therefore be options OpenRing takes too.
 func rtShmRing(t *testing.T, capacity int, opts ...ipcbuf.RingOption) (b1 *ipcbuf.Buffer, r1 *ipcbuf.Ring, b2 *ipcbuf.Buffer, r2 *ipcbuf.Ring) {
 	t.Helper()
 	requireKind(t, ipcbuf.KindPOSIX)
@@ -84,7 +86,7 @@ func rtShmRing(t *testing.T, capacity int, opts ...ipcbuf.RingOption) (b1 *ipcbu
 	qt.Assert(t, err, qt.IsNil)
 	t.Cleanup(func() { r1.Close() })
 	b2 = open(t, target, 0, ipcbuf.OpenOnly())
-	r2, err = ipcbuf.OpenRing(b2)
+	r2, err = ipcbuf.OpenRing(b2, opts...)
 	qt.Assert(t, err, qt.IsNil)
 	t.Cleanup(func() { r2.Close() })
 	qt.Assert(t, r2.Cap(), qt.Equals, capacity)
@@ -238,14 +240,22 @@ func TestRingOrdering(t *testing.T) {
 		{"posix/3x3", true, 2048, 3, 3, 8000, 12, 300},
 		{"posix/2x2 small ring, records up to half", true, 256, 2, 2, 3000, 12, 104},
 		{"posix/2x2 tiny ring, any length", true, 128, 2, 2, 2000, 12, 104},
+		// RingSpin: the blocking calls look again for a while before they
+		// sleep.
+		{"memory/2x2 spinning", false, 256, 2, 2, 3000, 12, 104},
+		{"posix/2x2 spinning", true, 256, 2, 2, 3000, 12, 104},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var send, recv *ipcbuf.Ring
 			var sendB, recvB *ipcbuf.Buffer
+			var opts []ipcbuf.RingOption
+			if strings.Contains(tc.name, "spinning") {
+				opts = append(opts, ipcbuf.RingSpin(20*time.Microsecond))
+			}
 			if tc.shm {
-				sendB, send, recvB, recv = rtShmRing(t, tc.capacity)
+				sendB, send, recvB, recv = rtShmRing(t, tc.capacity, opts...)
 			} else {
-				sendB, send = rtMemRing(t, tc.capacity)
+				sendB, send = rtMemRing(t, tc.capacity, opts...)
 				recvB, recv = sendB, send
 			}
 			qt.Assert(t, tc.maxLength <= send.MaxMessage(), qt.IsTrue)
