@@ -23,10 +23,14 @@ import (
 
 const (
 	// shmRoundTrips and streamRoundTrips are the round trips per round: a
-	// few tenths of a second each, since a shared-memory round trip is a
-	// few hundred nanoseconds and a pipe's or socket's ten microseconds.
+	// few tenths of a second each, since a round trip through the rings is
+	// one to a few microseconds and a pipe's or socket's ten or more.
 	shmRoundTrips    = 200_000
 	streamRoundTrips = 50_000
+
+	// pingRound is the most a round should take: the warm-up round
+	// lowers a contender's round trips to fit it.
+	pingRound = 300 * time.Millisecond
 
 	// echoRole is the child role that echoes messages.
 	echoRole = "pingpong-echo"
@@ -280,8 +284,18 @@ func runPingPong(cfg *config) []result {
 			return v
 		})
 	}
-	for _, f := range fns { // warm-up
-		f()
+	// A warm-up round, which also sizes the rounds: a round trip through
+	// the rings takes 1 µs on an idle machine and 50 when the two
+	// processes share a core with others, so a fixed count would make the
+	// group take minutes on a loaded machine.
+	round := pingRound
+	if cfg.quick {
+		round = pingRound / 20
+	}
+	for i, f := range fns {
+		if rate := f(); rate > 0 {
+			contenders[i].trips = min(contenders[i].trips, max(int(rate*round.Seconds()), 100))
+		}
 	}
 	v := alternate(cfg.rounds, fns...)
 	if firstErr != nil {

@@ -362,17 +362,31 @@ type transferShape struct {
 	why             string
 }
 
-// chooseTransfer picks the ring's chunk and capacity from the caches.
-// See the sweep this group prints for the evidence on each machine.
+// chooseTransfer picks the ring's chunk and capacity from the caches: the
+// chunk is the largest power of two up to a quarter of the L2, so that
+// the writer's source and the chunk it is writing stay in its L2 together
+// with room to spare, but at most 512 KiB, below the 1 MiB from which Go's
+// copy() uses non-temporal stores (runtime/memmove_amd64.s), which send the
+// chunk to memory instead of leaving it in cache for the reader; the ring
+// holds 8 chunks, so that either side can run several chunks ahead when
+// the other is held up (the two processes share a core whenever other
+// programs take the second). The sweep this group prints shows the other
+// shapes on the machine at hand.
 func chooseTransfer(ci cacheInfo) transferShape {
-	chunk := 1 << 4 << 10 // 16 KiB, the least
+	chunk := 16 << 10 // the least
 	for chunk*2 <= min(ci.l2/4, 512<<10) {
 		chunk *= 2
 	}
 	capacity := 8 * chunk
+	l3 := "L3 not reported"
+	if ci.l3 > 0 {
+		l3 = "L3 " + sizeName(ci.l3)
+	}
 	return transferShape{chunk: chunk, capacity: capacity, why: fmt.Sprintf(
-		"L2 %s per core (%s): chunk = the largest power of two up to a quarter of it (at most 512 KiB), "+
-			"capacity = 8 chunks", sizeName(ci.l2), ci.source)}
+		"L2 %s per core, %s (%s); chunk = the largest power of two up to a quarter of the L2, so the writer's "+
+			"source and the chunk it writes stay in its L2, at most 512 KiB (copy() of 1 MiB or more bypasses the cache); "+
+			"capacity = 8 chunks, so either side can run ahead when the other is held up",
+		sizeName(ci.l2), l3, ci.source)}
 }
 
 // The sweep's axes: record sizes, and capacities as multiples of them.
