@@ -42,11 +42,14 @@ const (
 	// reads, and of the copy baseline's chunks.
 	streamChunk = 1 << 20
 
-	// transferSpin is how long the ring's writer and reader spin before
-	// they sleep on the ring's futex words: longer than a chunk takes to
-	// fill or drain (about 10 µs for 256 KiB at 25 GB/s), so that on an
-	// idle machine neither side sleeps between chunks.
-	transferSpin = 100 * time.Microsecond
+	// transferSpin is how long the spinning ring's writer and reader spin
+	// before they sleep on the ring's futex words: about two chunks' time
+	// (a 256 KiB chunk fills in about 10 µs at 25 GB/s), so that on an idle
+	// machine neither side sleeps between chunks. On a loaded machine,
+	// where the two processes often share a core, spinning costs more
+	// than it saves (with 100 µs the ring fell to a third of its blocking
+	// figure), hence the blocking ring beside it.
+	transferSpin = 20 * time.Microsecond
 
 	// sweepTotal is the bytes per round of each point of the sweep, of
 	// which the median of sweepRounds rounds is printed.
@@ -65,9 +68,9 @@ const (
 	// transferRole is the child role that reads the stream.
 	transferRole = "transfer-reader"
 
-	// transportEnv tells the reader what it reads from: "ring CHUNK" (a
-	// ring in the shared object in shmEnv, CHUNK-byte records) or "stream
-	// CHUNK" (its descriptor 3).
+	// transportEnv tells the reader what it reads from: "ring CHUNK SPIN"
+	// (a ring in the shared object in shmEnv, CHUNK-byte records, RingSpin
+	// SPIN nanoseconds) or "stream CHUNK" (its descriptor 3).
 	transportEnv = "IPCBUF_BENCH_TRANSPORT"
 
 	// fSetPipeSz is Linux's F_SETPIPE_SZ, which package syscall lacks.
@@ -76,7 +79,8 @@ const (
 
 // The contenders' names.
 const (
-	nameRing       = "ipcbuf.Ring"
+	nameRing       = "ipcbuf.Ring, blocking"
+	nameRingSpin   = "ipcbuf.Ring, RingSpin(20µs)"
 	namePipe       = "os.Pipe 1 MiB"
 	namePipeSmall  = "os.Pipe 64 KiB"
 	nameSocket     = "unix socket"
@@ -208,7 +212,7 @@ const recordHeader = 24
 // message takes a whole record of chunk bytes (chunk-24 of message), so the
 // records tile the ring and it never needs padding; the stream is cut into
 // messages of that size.
-func newRingContender(cfg *config, chunk, capacity int) (*transferContender, error) {
+func newRingContender(cfg *config, chunk, capacity int, spin time.Duration) (*transferContender, error) {
 	payload := chunk - recordHeader
 	create := func(b *ipcbuf.Buffer) error {
 		r, err := ipcbuf.CreateRing(b, ipcbuf.SingleProducer(), ipcbuf.SingleConsumer())
@@ -221,13 +225,17 @@ func newRingContender(cfg *config, chunk, capacity int) (*transferContender, err
 		return r.Close()
 	}
 	buf, ps, err := sharedPeers(cfg, "ring", ipcbuf.RingSize(capacity), create, transferRole,
-		[][]string{{fmt.Sprintf("%s=ring %d", transportEnv, chunk)}})
+		[][]string{{fmt.Sprintf("%s=ring %d %d", transportEnv, chunk, spin)}})
 	if err != nil {
 		return nil, err
 	}
 	p := ps[0]
-	c := &transferContender{name: nameRing, pat: newPattern(payload), peer: p}
-	r, err := ipcbuf.OpenRing(buf, ipcbuf.RingSpin(transferSpin))
+	name := nameRing
+	if spin > 0 {
+		name = nameRingSpin
+	}
+	c := &transferContender{name: name, pat: newPattern(payload), peer: p}
+	r, err := ipcbuf.OpenRing(buf, ipcbuf.RingSpin(spin))
 	if err != nil {
 		p.stop()
 		buf.Close()
@@ -402,7 +410,7 @@ func sweepTransfer(cfg *config, chosen transferShape) (string, error) {
 	got := make([][]float64, len(sweepChunks))
 	for i, chunk := range sweepChunks {
 		for _, m := range sweepMults {
-			c, err := newRingContender(cfg, chunk, chunk*m)
+			c, err := newRingContender(cfg, chunk, chunk*m, 0)
 			if err != nil {
 				return "", err
 			}
@@ -424,7 +432,7 @@ func sweepTransfer(cfg *config, chosen transferShape) (string, error) {
 		}
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "\n  sweep: ipcbuf.Ring alone, GB/s, median of %d rounds of %s each; rows the chunk (record size), "+
+	fmt.Fprintf(&sb, "\n  sweep: ipcbuf.Ring alone, blocking, GB/s, median of %d rounds of %s each; rows the chunk (record size), "+
 		"columns the capacity in chunks; * the shape chosen above\n\n", sweepRounds, sizeName(total))
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "  chunk\t")
@@ -451,7 +459,10 @@ func sweepTransfer(cfg *config, chosen transferShape) (string, error) {
 // releases those already started.
 func startTransferContenders(cfg *config, shape transferShape) ([]*transferContender, error) {
 	starts := []func() (*transferContender, error){
-		func() (*transferContender, error) { return newRingContender(cfg, shape.chunk, shape.capacity) },
+		func() (*transferContender, error) { return newRingContender(cfg, shape.chunk, shape.capacity, 0) },
+		func() (*transferContender, error) {
+			return newRingContender(cfg, shape.chunk, shape.capacity, transferSpin)
+		},
 		func() (*transferContender, error) { return newPipeContender(cfg, namePipe, pipeSize) },
 		func() (*transferContender, error) { return newPipeContender(cfg, namePipeSmall, 0) },
 		func() (*transferContender, error) { return newSocketContender(cfg, sockBuf) },
@@ -533,20 +544,24 @@ func transferResults(got map[string]float64, shape transferShape) []result {
 		row(vsCopy, nameRing, nameCopy, 0.8, fmt.Sprintf(
 			"POSIX shm, capacity %s, records of %s (messages of %s + the 24-byte record header), "+
 				"SingleProducer and SingleConsumer; the writer Reserve()s each message, copy()s the chunk in and Commit()s; "+
-				"the reader (GOMAXPROCS=1) Peek()s it, sums its words in place and Release()s it; both RingSpin(%v). "+
-				"Why this shape: %s",
-			sizeName(shape.capacity), sizeName(shape.chunk), formatBytes(shape.chunk-recordHeader), transferSpin, shape.why)),
+				"the reader (GOMAXPROCS=1) Peek()s it, sums its words in place and Release()s it; no RingSpin: "+
+				"a side with nothing to do sleeps on the ring's futex word at once. Why this shape: %s",
+			sizeName(shape.capacity), sizeName(shape.chunk), formatBytes(shape.chunk-recordHeader), shape.why)),
+		row(vsCopy, nameRingSpin, nameCopy, 0.8, fmt.Sprintf(
+			"the same ring with RingSpin(%v) on both sides", transferSpin)),
 		row(vsCopy, nameCopy, "", 0, "the baseline: one process, 1 GiB copied 1 MiB at a time into one 1 MiB "+
 			"destination; at 1 MiB Go's copy() switches to non-temporal stores, which bypass the cache"),
 		row(vsCopy, cached, nameCopy, 0, fmt.Sprintf(
-			"the same with the ring's %s chunks, stores cached: the ring is %.2f× this one; "+
+			"the same with the ring's %s chunks, stores cached: the blocking ring is %.2f× this one; "+
 				"both processes' bytes cross between cores, which this copy never does",
 			sizeName(shape.chunk), got[nameRing]/got[cached])),
 		row(vsPipe, nameRing, bestPipe, 8, "against the faster of the two pipes"),
+		row(vsPipe, nameRingSpin, bestPipe, 8, ""),
 		row(vsPipe, namePipe, "", 0, "capacity set to 1 MiB (F_SETPIPE_SZ, the unprivileged maximum); "+
 			"1 MiB write(2)s on a blocking descriptor; the reader read(2)s 1 MiB at a time into its own buffer and sums it"),
 		row(vsPipe, namePipeSmall, namePipe, 0, "the default 64 KiB capacity, otherwise the same"),
 		row(vsSocket, nameRing, nameSocket, 3, ""),
+		row(vsSocket, nameRingSpin, nameSocket, 3, ""),
 		row(vsSocket, nameSocket, "", 0, "socketpair(AF_UNIX, SOCK_STREAM), SO_SNDBUF and SO_RCVBUF 4 MiB; "+
 			"1 MiB writes and reads as for the pipe"),
 	}
@@ -572,7 +587,8 @@ func failedResult(caseName string, err error) result {
 func transferReader() int {
 	var kind string
 	var chunk int
-	fmt.Sscan(os.Getenv(transportEnv), &kind, &chunk)
+	var spin time.Duration
+	fmt.Sscan(os.Getenv(transportEnv), &kind, &chunk, &spin)
 	var read func(total int) (uint64, error)
 	switch kind {
 	case "ring":
@@ -581,7 +597,7 @@ func transferReader() int {
 			return peerFailed(err)
 		}
 		defer buf.Close()
-		r, err := ipcbuf.OpenRing(buf, ipcbuf.RingSpin(transferSpin))
+		r, err := ipcbuf.OpenRing(buf, ipcbuf.RingSpin(spin))
 		if err != nil {
 			return peerFailed(err)
 		}
