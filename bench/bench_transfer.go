@@ -370,19 +370,22 @@ type transferShape struct {
 	why             string
 }
 
-// chooseTransfer picks the ring's chunk and capacity from the caches: the
-// chunk is the largest power of two up to a quarter of the L2, so that
-// the writer's source and the chunk it is writing stay in its L2 together
-// with room to spare, but at most 512 KiB, below the 1 MiB from which Go's
-// copy() uses non-temporal stores (runtime/memmove_amd64.s), which send the
-// chunk to memory instead of leaving it in cache for the reader; the ring
-// holds 8 chunks, so that either side can run several chunks ahead when
-// the other is held up (the two processes share a core whenever other
-// programs take the second). The sweep this group prints shows the other
-// shapes on the machine at hand.
+// chooseTransfer picks the ring's chunk and capacity from the caches. The
+// chunk is the largest power of two up to half the L2, so that the
+// writer's source and the chunk it is writing fit in its L2 together, but
+// no less than 64 KiB and no more than 512 KiB. Every chunk is a hand-off
+// between the processes, which costs a futex wake-up whenever the reader
+// has caught up, so small chunks lose: at 16–64 KiB the sweep is at a
+// fraction of the larger chunks' figure on every run here. On an idle
+// machine chunks of 128 KiB to 1 MiB all ran at the same speed (bench
+// history: 45–47 GB/s with the bench's earlier hand-made ring), and at
+// 1 MiB and more Go's copy() uses non-temporal stores
+// (runtime/memmove_amd64.s), which send the chunk to memory instead of
+// leaving it in cache for the reader. The ring holds 8 chunks, so that
+// either side can run several chunks ahead when the other is held up.
 func chooseTransfer(ci cacheInfo) transferShape {
-	chunk := 16 << 10 // the least
-	for chunk*2 <= min(ci.l2/4, 512<<10) {
+	chunk := 64 << 10 // the least
+	for chunk*2 <= min(ci.l2/2, 512<<10) {
 		chunk *= 2
 	}
 	capacity := 8 * chunk
@@ -391,9 +394,11 @@ func chooseTransfer(ci cacheInfo) transferShape {
 		l3 = "L3 " + sizeName(ci.l3)
 	}
 	return transferShape{chunk: chunk, capacity: capacity, why: fmt.Sprintf(
-		"L2 %s per core, %s (%s); chunk = the largest power of two up to a quarter of the L2, so the writer's "+
-			"source and the chunk it writes stay in its L2, at most 512 KiB (copy() of 1 MiB or more bypasses the cache); "+
-			"capacity = 8 chunks, so either side can run ahead when the other is held up",
+		"L2 %s per core, %s (%s); chunk = the largest power of two up to half the L2, so the writer's "+
+			"source and the chunk it writes fit in its L2 together, but from 64 KiB (each chunk is a hand-off, "+
+			"which costs a wake-up when the reader has caught up: see the sweep's small chunks) to 512 KiB "+
+			"(copy() of 1 MiB or more bypasses the cache); capacity = 8 chunks, so either side can run ahead "+
+			"when the other is held up",
 		sizeName(ci.l2), l3, ci.source)}
 }
 
