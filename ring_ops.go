@@ -250,11 +250,18 @@ func (r *Ring) lockPerCall(v ringView, op, which string, off uintptr, try bool) 
 	return true, nil
 }
 
-// unwedge frees what consumers that died left claimed, when a producer
-// finds no room: it takes the consumers' lock if it is free or its holder
-// dead, moves free on, and gives it back. A live holder will move free
-// itself.
+// unwedge undoes what dead consumers left, when a producer finds no room:
+// it wakes the sleeping consumers if messages wait, and frees what dead
+// consumers left claimed, taking the consumers' lock if it is free or its
+// holder dead, moving free on and giving it back (a live holder moves
+// free itself).
 func (r *Ring) unwedge(v ringView) {
+	// A consumer killed after the kernel woke it for a message took the
+	// wake-up with it, and the others may sleep on while that message
+	// waits: wake them.
+	if atomic.LoadUint64(v.u64(ringHeadOff)) != atomic.LoadUint64(v.u64(ringTailOff)) {
+		v.wake(ringDataSeqOff, ringDataWaitOff)
+	}
 	if res, _ := v.tryLock(ringCLockOff, true); res == busy {
 		return
 	}
