@@ -3,6 +3,10 @@
 
 GO      ?= go
 CC      ?= gcc
+# go test's default limit is 10 minutes a package; the race run of the
+# library, with the ring's process and kill tests, comes near it on a
+# loaded 2-core machine. A hang still fails, later.
+TESTTIMEOUT ?= 30m
 TAGSETS := ipcbuf_noposix ipcbuf_nosysv ipcbuf_noposix,ipcbuf_nosysv
 
 .PHONY: all demo bench test test-race test-tags test-nocgo test-node-long test-soak test-sanitize fuzz vet cshim-check clean
@@ -24,19 +28,19 @@ cshim-check:
 
 # Every test, under the race detector.
 test-race:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -timeout $(TESTTIMEOUT) -race -count=1 ./...
 
 # The builds that leave a backend out: the tests check that those kinds fail
 # with errors.ErrUnsupported and that the rest still work.
 test-tags:
 	@set -e; for tags in $(TAGSETS); do \
 		echo "go test -tags $$tags"; \
-		$(GO) test -count=1 -tags $$tags . ./cmd/...; \
+		$(GO) test -timeout $(TESTTIMEOUT) -count=1 -tags $$tags . ./cmd/...; \
 	done
 
 test-nocgo:
 	CGO_ENABLED=0 $(GO) vet ./...
-	CGO_ENABLED=0 $(GO) test -count=1 .
+	CGO_ENABLED=0 $(GO) test -timeout $(TESTTIMEOUT) -count=1 .
 
 # The differential test against the real Node.js 20 at full size: at least
 # 100,000 generated calls spread over every method: by default 1,000,000
@@ -58,7 +62,7 @@ fuzz:
 # The reliability tests at full size: 100,000 open/close/remove cycles and
 # many SIGKILL rounds (make test runs short versions).
 test-soak:
-	IPCBUF_SOAK=1 $(GO) test -count=1 -v -run '^Test(Soak|Leak|Durab|SemaphoreWaiterKilled|WaitRacingClose|LeaseRacesClose)' .
+	IPCBUF_SOAK=1 $(GO) test -timeout 60m -count=1 -v -run '^Test(Soak|Leak|Durab|SemaphoreWaiterKilled|WaitRacingClose|LeaseRacesClose)' .
 
 # The C shim under AddressSanitizer, UndefinedBehaviorSanitizer and
 # valgrind; the Go tests with cgocheck2 and checkfinalizers.

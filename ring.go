@@ -92,6 +92,7 @@ var ErrBusy = errors.New("ipcbuf: busy")
 // error matching fs.ErrClosed.
 type Ring struct {
 	b     *Buffer
+	me    ringOwner
 	cap   uint64
 	flags uint32
 	spin  time.Duration
@@ -181,7 +182,7 @@ func CreateRing(b *Buffer, opts ...RingOption) (*Ring, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Ring{b: b, cap: c, flags: o.flags, spin: o.spin}
+	r := &Ring{b: b, me: ringSelf(), cap: c, flags: o.flags, spin: o.spin}
 	_, err = guarded(b, "createRing", true, func(mem []byte) (struct{}, error) {
 		if err := ringAligned(b, mem); err != nil {
 			return struct{}{}, err
@@ -218,7 +219,7 @@ func OpenRing(b *Buffer, opts ...RingOption) (*Ring, error) {
 		if err != nil {
 			return nil, b.pathError("openRing", err)
 		}
-		return &Ring{b: b, cap: h.cap, flags: h.flags, spin: o.spin}, nil
+		return &Ring{b: b, me: ringSelf(), cap: h.cap, flags: h.flags, spin: o.spin}, nil
 	})
 }
 
@@ -361,7 +362,7 @@ func (r *Ring) Stat() (RingStat, error) {
 				s.Messages++
 			case ringWriting:
 				s.Writing++
-				if pid, ticket := v.owner(p); !mutexOwnerAlive(pid, ticket) {
+				if !ringOwnerAlive(v.ownerWord(p)) {
 					s.DeadWriting++
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"runtime"
 	"sync/atomic"
@@ -155,7 +156,17 @@ func (r *Ring) reserve(op string, n int, ctx context.Context, deadline time.Time
 	if errors.Is(err, errNotReady) {
 		return nil, r.b.pathError(op, ErrFull)
 	}
-	return res, err
+	return res, r.wrap(op, err)
+}
+
+// wrap names op and the buffer in an error from the protocol's steps,
+// which know neither; errors that already do pass through.
+func (r *Ring) wrap(op string, err error) error {
+	var pe *fs.PathError
+	if err == nil || errors.As(err, &pe) {
+		return err
+	}
+	return r.b.pathError(op, err)
 }
 
 // reserveRecord takes the producers' lock, reserves and gives it back.
@@ -183,7 +194,7 @@ func (r *Ring) takeRole(v ringView, op, role string, off uintptr, held *bool) er
 	}
 	res, holder := v.tryLock(off, true)
 	if res == busy {
-		if holder == ringSelf() {
+		if holder == v.me.word {
 			return r.b.pathError(op, fmt.Errorf("%w: another Ring in this process is the ring's single %s (Close it first)", ErrBusy, role))
 		}
 		return r.b.pathError(op, fmt.Errorf("%w: process %d is the ring's single %s", ErrBusy, uint32(holder), role))
@@ -214,7 +225,7 @@ type ringRole struct {
 // until it ends.
 func ringGiveBack(role ringRole) {
 	_, _ = guarded(role.b, "ringClose", true, func(mem []byte) (struct{}, error) {
-		atomic.CompareAndSwapUint64((*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(mem)), role.off)), ringSelf(), 0)
+		atomic.CompareAndSwapUint64((*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(mem)), role.off)), ringSelf().word, 0)
 		return struct{}{}, nil
 	})
 }
@@ -239,11 +250,18 @@ func (r *Ring) lockPerCall(v ringView, op, which string, off uintptr, try bool) 
 	return true, nil
 }
 
-// unwedge frees what consumers that died left claimed, when a producer
-// finds no room: it takes the consumers' lock if it is free or its holder
-// dead, moves free on, and gives it back. A live holder will move free
-// itself.
+// unwedge undoes what dead consumers left, when a producer finds no room:
+// it wakes the sleeping consumers if messages wait, and frees what dead
+// consumers left claimed, taking the consumers' lock if it is free or its
+// holder dead, moving free on and giving it back (a live holder moves
+// free itself).
 func (r *Ring) unwedge(v ringView) {
+	// A consumer killed after the kernel woke it for a message took the
+	// wake-up with it, and the others may sleep on while that message
+	// waits: wake them.
+	if atomic.LoadUint64(v.u64(ringHeadOff)) != atomic.LoadUint64(v.u64(ringTailOff)) {
+		v.wake(ringDataSeqOff, ringDataWaitOff)
+	}
 	if res, _ := v.tryLock(ringCLockOff, true); res == busy {
 		return
 	}
@@ -332,7 +350,7 @@ func (m *Message) Release() error {
 	_, err := guarded(m.r.b, "ringRelease", true, func(mem []byte) (struct{}, error) {
 		return struct{}{}, m.r.releaseRecord(m.r.view(mem), "ringRelease", m.p)
 	})
-	return err
+	return m.r.wrap("ringRelease", err)
 }
 
 // claim is Recv (into dst) and Peek (dst nil).
@@ -375,7 +393,7 @@ func (r *Ring) claim(op string, room uint64, ctx context.Context, deadline time.
 	case err == nil && m == nil && got < 0:
 		return nil, int(short), r.b.pathError(op, fmt.Errorf("%w: the next message is %d bytes and the room given is %d", io.ErrShortBuffer, short, room))
 	}
-	return m, got, err
+	return m, got, r.wrap(op, err)
 }
 
 // claimRecord takes the consumers' lock, claims and gives it back, and
@@ -394,9 +412,6 @@ func (r *Ring) claimRecord(v ringView, op string, room uint64, check, try bool, 
 	}
 	p, n, res, copied, err = v.claim(room, check, dst, ringLockedCopy, &r.tailSeen)
 	v.unlock(ringCLockOff)
-	if res == claimed && v.waiting(ringDataWaitOff) {
-		v.wake(ringDataSeqOff, 1) // pass the baton: the wake that brought us may have been meant for the next message too
-	}
 	return p, n, res, copied, err
 }
 
@@ -428,8 +443,6 @@ func (r *Ring) releaseRecord(v ringView, op string, p uint64) error {
 	defer v.unlock(ringCLockOff)
 	return v.advanceFree(false)
 }
-
-func (v ringView) waiting(off uintptr) bool { return v.loadU32(off) != 0 }
 
 func (v ringView) loadU32(off uintptr) uint32   { return atomic.LoadUint32(v.u32(off)) }
 func (v ringView) addU32(off uintptr, d uint32) { atomic.AddUint32(v.u32(off), d) }
@@ -467,13 +480,13 @@ func (r *Ring) block(op string, ctx context.Context, deadline time.Time, try boo
 	}
 	nap := mutexFirstNap
 	for check = false; ; {
-		s, err := r.enterWait(op, seq, wait, 1)
+		s, err := r.enterWait(op, seq, wait)
 		if err != nil {
 			return err
 		}
 		st, err = attempt(check)
 		if err != nil || st == ringDone {
-			_, _ = r.enterWait(op, seq, wait, ^uint32(0))
+			r.leaveWait(op, wait)
 			return err
 		}
 		slice := MutexCheckInterval
@@ -485,8 +498,10 @@ func (r *Ring) block(op string, ctx context.Context, deadline time.Time, try boo
 			until, sliced = end, true
 		}
 		werr := r.b.waitWord(op, int(seq), s, ctx, until)
-		_, _ = r.enterWait(op, seq, wait, ^uint32(0))
 		check = false
+		if werr != nil {
+			r.leaveWait(op, wait) // not woken: no waker took this count back
+		}
 		switch {
 		case werr == nil:
 		case sliced && errors.Is(werr, ErrTimeout):
@@ -500,13 +515,27 @@ func (r *Ring) block(op string, ctx context.Context, deadline time.Time, try boo
 	}
 }
 
-// enterWait adds delta to the waiting count at wait and returns the
-// sequence word at seq, read after it.
-func (r *Ring) enterWait(op string, seq, wait uintptr, delta uint32) (uint32, error) {
+// enterWait counts this caller in the waiting count at wait and returns
+// the sequence word at seq, read after it. The waker that finds the count
+// set takes it back to 0 (see ringView.wake).
+func (r *Ring) enterWait(op string, seq, wait uintptr) (uint32, error) {
 	return guarded(r.b, op, true, func(mem []byte) (uint32, error) {
 		v := r.view(mem)
-		v.addU32(wait, delta)
+		v.addU32(wait, 1)
 		return v.loadU32(seq), nil
+	})
+}
+
+// leaveWait takes this caller's count back when it leaves without being
+// woken (it gave up, or never slept), unless a waker has already set the
+// count to 0. Taking back another sleeper's count instead costs that one
+// at most a sleep's slice.
+func (r *Ring) leaveWait(op string, wait uintptr) {
+	_, _ = guarded(r.b, op, true, func(mem []byte) (struct{}, error) {
+		p := r.view(mem).u32(wait)
+		for n := atomic.LoadUint32(p); n != 0 && !atomic.CompareAndSwapUint32(p, n, n-1); n = atomic.LoadUint32(p) {
+		}
+		return struct{}{}, nil
 	})
 }
 

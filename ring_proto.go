@@ -37,10 +37,18 @@ const (
 type ringView struct {
 	base      unsafe.Pointer
 	cap, mask uint64
+	me        ringOwner // this process
 }
 
 func (r *Ring) view(mem []byte) ringView {
-	return ringView{base: unsafe.Pointer(unsafe.SliceData(mem)), cap: r.cap, mask: r.cap - 1}
+	return ringView{base: unsafe.Pointer(unsafe.SliceData(mem)), cap: r.cap, mask: r.cap - 1, me: r.me}
+}
+
+// ringOwner is this process as a ring records it: its pid and ticket in
+// records, its owner word in locks.
+type ringOwner struct {
+	pid, ticket uint32
+	word        uint64
 }
 
 func (v ringView) u64(off uintptr) *uint64 { return (*uint64)(unsafe.Add(v.base, off)) }
@@ -128,12 +136,22 @@ func (v ringView) owner(p uint64) (pid, ticket uint32) {
 
 // ringSelf returns this process's owner word: pid in the low half, ticket
 // in the high half, as numbers (RING.md, "Owners").
-func ringSelf() uint64 {
+func ringSelf() ringOwner {
 	me := mutexSelf()
-	return uint64(me.pid) | uint64(me.ticket)<<32
+	return ringOwner{pid: me.pid, ticket: me.ticket, word: uint64(me.pid) | uint64(me.ticket)<<32}
 }
 
-func ringOwnerAlive(w uint64) bool { return mutexOwnerAlive(uint32(w), uint32(w>>32)) }
+// ringOwnerAlive reports whether the owner word w names a live process.
+// A pid no process can have (0, or past Linux's PID_MAX_LIMIT, 2^22) is
+// no one: kill would take 0 for our process group and -1 for every
+// process.
+func ringOwnerAlive(w uint64) bool {
+	pid := uint32(w)
+	if pid == 0 || pid > mutexPid {
+		return false
+	}
+	return mutexOwnerAlive(pid, uint32(w>>32))
+}
 
 // reserve makes a record for an n-byte message at the tail and publishes
 // it, with the producers' lock held. With fill nil the record is left in
@@ -148,7 +166,7 @@ func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, 
 	// only when the free position this producer saw last (*seen, which
 	// can only be behind) leaves no room. head is not read at all.
 	tail := atomic.LoadUint64(v.u64(ringTailOff))
-	free := *seen
+	free := atomic.LoadUint64(seen) // atomic only for the race detector, which cannot see the lock in shared memory order it
 	size := ringRecSize(n)
 	need := size
 	if left := v.cap - tail&v.mask; size > left {
@@ -162,7 +180,7 @@ func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, 
 				return 0, false, err
 			}
 		}
-		*seen = free
+		atomic.StoreUint64(seen, free)
 	}
 	t := tail
 	if left := v.cap - t&v.mask; size > left {
@@ -172,24 +190,38 @@ func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, 
 		ringPut64(v.state(t), t|ringPadding) // published by the store of tail
 		t += left
 	}
+	if t+size-free > v.cap && t != tail {
+		// Only the padding fits, and the record waits for the room the
+		// padding takes. Publish it and, if the consumers have taken
+		// everything before it and their lock is free, pass it as a
+		// consumer would (RING.md, step 1). Otherwise a consumer passes it.
+		atomic.StoreUint64(v.u64(ringTailOff), t)
+		if res, _ := v.tryLock(ringCLockOff, false); res != busy {
+			if atomic.LoadUint64(v.u64(ringHeadOff)) == tail {
+				atomic.StoreUint64(v.u64(ringHeadOff), t)
+				if atomic.LoadUint64(v.u64(ringFreeOff)) == tail {
+					atomic.StoreUint64(v.u64(ringFreeOff), t)
+					free = t
+					atomic.StoreUint64(seen, free)
+				}
+			}
+			v.unlock(ringCLockOff)
+		}
+		tail = t
+		v.wake(ringDataSeqOff, ringDataWaitOff) // a consumer may pass it, if this did not
+	}
 	if t+size-free > v.cap {
 		if t != tail {
-			// Publish the padding, and wake a consumer to pass it: the
-			// room this producer waits for may be behind it.
 			atomic.StoreUint64(v.u64(ringTailOff), t)
-			if atomic.LoadUint32(v.u32(ringDataWaitOff)) != 0 {
-				v.wake(ringDataSeqOff, 1)
-			}
 		}
 		return 0, true, nil
 	}
 	// The header is written with plain stores: the store of tail, after
 	// them, publishes them (consumers read a record only below tail).
-	me := mutexSelf()
 	h := (*ringRecord)(unsafe.Add(v.base, v.at(t)))
 	ringPut32(&h.len, uint32(n))
-	ringPut32(&h.pid, me.pid)
-	ringPut32(&h.ticket, me.ticket)
+	ringPut32(&h.pid, v.me.pid)
+	ringPut32(&h.ticket, v.me.ticket)
 	ringPut32(&h.reserved, 0)
 	state := uint64(ringWriting)
 	if fill != nil {
@@ -198,8 +230,8 @@ func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, 
 	}
 	ringPut64(&h.state, t|state)
 	atomic.StoreUint64(v.u64(ringTailOff), t+size)
-	if fill != nil && atomic.LoadUint32(v.u32(ringDataWaitOff)) != 0 {
-		v.wake(ringDataSeqOff, 1)
+	if fill != nil {
+		v.wake(ringDataSeqOff, ringDataWaitOff)
 	}
 	return t, false, nil
 }
@@ -216,19 +248,24 @@ type ringRecord struct {
 // longer being written: consumers took its producer for dead.
 func (v ringView) finish(p uint64, to uint64) bool {
 	ok := atomic.CompareAndSwapUint64(v.state(p), p|ringWriting, p|to)
-	if atomic.LoadUint32(v.u32(ringDataWaitOff)) != 0 {
-		v.wake(ringDataSeqOff, 1)
-	}
+	v.wake(ringDataSeqOff, ringDataWaitOff)
 	return ok
 }
 
-// wake adds 1 to the sequence word at off and wakes n of its sleepers.
-// An error of the system call is ignored: the sleepers' wait is bounded
-// where a process may have died, and the call's own result does not
+// wake wakes every sleeper on the sequence word at seq if the waiting
+// count at wait says there may be one: it sets the count to 0, adds 1 to
+// the sequence and wakes them all. Sleepers count themselves in before
+// they sleep and are not counted again until they sleep again, so a side
+// that sends while the other wakes up pays one system call, not one per
+// message. An error of the system call is ignored: no sleep outlasts
+// MutexCheckInterval (see Ring.block), and the call's own result does not
 // depend on it.
-func (v ringView) wake(off uintptr, n int) {
-	atomic.AddUint32(v.u32(off), 1)
-	_, _ = futexWakeN(v.u32(off), n)
+func (v ringView) wake(seq, wait uintptr) {
+	if atomic.LoadUint32(v.u32(wait)) == 0 || atomic.SwapUint32(v.u32(wait), 0) == 0 {
+		return
+	}
+	atomic.AddUint32(v.u32(seq), 1)
+	_, _ = futexWakeN(v.u32(seq), 1<<30)
 }
 
 // claimResult says what claim found.
@@ -255,10 +292,10 @@ func (v ringView) claim(room uint64, check bool, dst []byte, copyMax uint64, see
 		// (*seen, which can only be behind). free is read only to report
 		// a corrupt ring.
 		head := atomic.LoadUint64(v.u64(ringHeadOff))
-		tail := *seen
+		tail := atomic.LoadUint64(seen) // atomic: see reserve
 		if head >= tail {
 			tail = atomic.LoadUint64(v.u64(ringTailOff))
-			*seen = tail
+			atomic.StoreUint64(seen, tail)
 		}
 		if head == tail {
 			return 0, 0, empty, false, nil
@@ -302,9 +339,8 @@ func (v ringView) claim(room uint64, check bool, dst []byte, copyMax uint64, see
 			v.pass(head, size)
 			return head, n, claimed, true, nil
 		}
-		me := mutexSelf()
-		ringPut32(&h.pid, me.pid)
-		ringPut32(&h.ticket, me.ticket)
+		ringPut32(&h.pid, v.me.pid)
+		ringPut32(&h.ticket, v.me.ticket)
 		atomic.StoreUint64(&h.state, head|ringClaimed)
 		atomic.StoreUint64(v.u64(ringHeadOff), head+size)
 		return head, n, claimed, false, nil
@@ -318,9 +354,7 @@ func (v ringView) pass(head, size uint64) {
 	atomic.StoreUint64(v.u64(ringHeadOff), head+size)
 	if atomic.LoadUint64(v.u64(ringFreeOff)) == head {
 		atomic.StoreUint64(v.u64(ringFreeOff), head+size)
-		if atomic.LoadUint32(v.u32(ringSpaceWait)) != 0 {
-			v.wake(ringSpaceSeqOff, 1<<30)
-		}
+		v.wake(ringSpaceSeqOff, ringSpaceWait)
 	}
 }
 
@@ -369,9 +403,7 @@ walk:
 	}
 	if f != free {
 		atomic.StoreUint64(v.u64(ringFreeOff), f)
-		if atomic.LoadUint32(v.u32(ringSpaceWait)) != 0 {
-			v.wake(ringSpaceSeqOff, 1<<30)
-		}
+		v.wake(ringSpaceSeqOff, ringSpaceWait)
 	}
 	return nil
 }
@@ -389,7 +421,7 @@ const (
 // taking it over from a dead holder when check is set. holder is the word
 // it found when busy.
 func (v ringView) tryLock(off uintptr, check bool) (res lockResult, holder uint64) {
-	me := ringSelf()
+	me := v.me.word
 	p := v.u64(off)
 	w := atomic.LoadUint64(p)
 	switch {
@@ -408,7 +440,7 @@ func (v ringView) tryLock(off uintptr, check bool) (res lockResult, holder uint6
 }
 
 func (v ringView) unlock(off uintptr) {
-	atomic.CompareAndSwapUint64(v.u64(off), ringSelf(), 0)
+	atomic.CompareAndSwapUint64(v.u64(off), v.me.word, 0)
 }
 
 // lockSpin takes a per-message lock, which its holders keep for a few

@@ -23,28 +23,39 @@ import (
 
 const (
 	// shmRoundTrips and streamRoundTrips are the round trips per round: a
-	// few tenths of a second each, since a shared-memory round trip is a
-	// few hundred nanoseconds and a pipe's or socket's ten microseconds.
-	shmRoundTrips    = 1_000_000
+	// few tenths of a second each, since a round trip through the rings is
+	// one to a few microseconds and a pipe's or socket's ten or more.
+	shmRoundTrips    = 200_000
 	streamRoundTrips = 50_000
+
+	// pingRound is the most a round should take: the warm-up round
+	// lowers a contender's round trips to fit it.
+	pingRound = 300 * time.Millisecond
 
 	// echoRole is the child role that echoes messages.
 	echoRole = "pingpong-echo"
 
-	// echoEnv tells the echoing child its transport: "shm" (the object in
-	// shmEnv) or "stream" (it reads descriptor 3 and writes descriptor 4).
+	// echoEnv tells the echoing child its transport: "shm" (the two rings
+	// in the object in shmEnv) or "stream" (it reads descriptor 3 and
+	// writes descriptor 4).
 	echoEnv = "IPCBUF_BENCH_ECHO"
 
-	// pingOffset and pongOffset place the two mailboxes in the shared
-	// object: the parent writes the first, the child the second.
-	pingOffset = 0
-	pongOffset = mailboxSize
-	pingSize   = 2 * mailboxSize
+	// msgSize is the size of a ping-pong message.
+	msgSize = 64
+
+	// pingRingCap is the capacity of each of the two rings: a round trip
+	// has one message in flight, so a small ring does, and its records
+	// stay in a few cache lines.
+	pingRingCap = 4 << 10
+
+	// pingSpin is how long both sides spin before they sleep: far longer
+	// than a round trip, so that on an idle machine neither ever sleeps.
+	pingSpin = 100 * time.Microsecond
 )
 
 // The contenders' names.
 const (
-	nameShmPing    = "ipcbuf shm"
+	nameShmPing    = "ipcbuf.Ring"
 	namePipePing   = "os.Pipe"
 	nameSocketPing = "unix socket"
 )
@@ -75,6 +86,9 @@ type pingContender struct {
 	// exchange sends message i (in msg), waits for its echo and checks it.
 	exchange func(i uint64, msg []byte) error
 	close    func() // releases what the contender holds, the peer included
+	// guard, if not nil, starts a stallGuard for a round and returns its
+	// stop.
+	guard func() func(error) error
 }
 
 // round makes c.trips round trips and returns the round trips per second.
@@ -85,50 +99,89 @@ func (c *pingContender) round() (float64, error) {
 		return 0, err
 	}
 	msg := make([]byte, msgSize)
+	stop := func(err error) error { return err }
+	if c.guard != nil {
+		stop = c.guard()
+	}
 	start := time.Now()
 	for n := 0; n < c.trips; n++ {
 		c.next++
 		fillMessage(msg, c.next)
 		if err := c.exchange(c.next, msg); err != nil {
-			return 0, fmt.Errorf("%s: message %d: %w", c.name, c.next, err)
+			return 0, fmt.Errorf("%s: message %d: %w", c.name, c.next, stop(err))
 		}
 	}
 	secs := time.Since(start).Seconds()
+	stop(nil)
 	if _, err := c.peer.reply(); err != nil {
 		return 0, err
 	}
 	return float64(c.trips) / secs, nil
 }
 
-// newShmPingContender sets up the two mailboxes and the echoing child.
+// pingRings lays the two rings over the shared object b: the parent sends
+// on ping, the child answers on pong.
+func pingRings(b *ipcbuf.Buffer, create bool) (ping, pong *ipcbuf.Ring, err error) {
+	n := ipcbuf.RingSize(pingRingCap)
+	fn := ipcbuf.OpenRing
+	var opts []ipcbuf.RingOption
+	if create {
+		fn = ipcbuf.CreateRing
+		opts = []ipcbuf.RingOption{ipcbuf.SingleProducer(), ipcbuf.SingleConsumer()}
+	} else {
+		opts = []ipcbuf.RingOption{ipcbuf.RingSpin(pingSpin)}
+	}
+	if ping, err = fn(b.Slice(0, n), opts...); err != nil {
+		return nil, nil, err
+	}
+	if pong, err = fn(b.Slice(n, 2*n), opts...); err != nil {
+		ping.Close()
+		return nil, nil, err
+	}
+	return ping, pong, nil
+}
+
+// newShmPingContender sets up the two rings and the echoing child.
 func newShmPingContender(cfg *config, trips int) (*pingContender, error) {
-	buf, p, err := sharedPeer(cfg, "pingpong", pingSize, echoRole, echoEnv+"=shm")
+	create := func(b *ipcbuf.Buffer) error {
+		ping, pong, err := pingRings(b, true)
+		if err != nil {
+			return err
+		}
+		ping.Close()
+		return pong.Close()
+	}
+	buf, ps, err := sharedPeers(cfg, "pingpong", 2*ipcbuf.RingSize(pingRingCap), create, echoRole,
+		[][]string{{echoEnv + "=shm"}})
 	if err != nil {
+		return nil, err
+	}
+	p := ps[0]
+	ping, pong, err := pingRings(buf, false)
+	if err != nil {
+		p.stop()
+		buf.Close()
 		return nil, err
 	}
 	c := &pingContender{name: nameShmPing, trips: trips, peer: p}
 	c.close = func() {
+		ping.Close()
+		pong.Close()
 		p.stop()
 		buf.Close()
 	}
-	ping, err := newMailbox(buf, pingOffset)
-	if err != nil {
-		c.close()
-		return nil, err
-	}
-	pong, err := newMailbox(buf, pongOffset)
-	if err != nil {
-		c.close()
-		return nil, err
-	}
+	echo := make([]byte, msgSize)
 	c.exchange = func(i uint64, msg []byte) error {
-		ping.send(i, msg)
-		echo, err := pong.receive(i)
+		if err := ping.Send(msg); err != nil {
+			return err
+		}
+		n, err := pong.Recv(echo)
 		if err != nil {
 			return err
 		}
-		return checkEcho(echo, msg)
+		return checkEcho(echo[:n], msg)
 	}
+	c.guard = func() func(error) error { return guard(buf, ringProgress(ping, pong)).stop }
 	return c, nil
 }
 
@@ -231,8 +284,18 @@ func runPingPong(cfg *config) []result {
 			return v
 		})
 	}
-	for _, f := range fns { // warm-up
-		f()
+	// A warm-up round, which also sizes the rounds: a round trip through
+	// the rings takes 1 µs on an idle machine and 50 when the two
+	// processes share a core with others, so a fixed count would make the
+	// group take minutes on a loaded machine.
+	round := pingRound
+	if cfg.quick {
+		round = pingRound / 20
+	}
+	for i, f := range fns {
+		if rate := f(); rate > 0 {
+			contenders[i].trips = min(contenders[i].trips, max(int(rate*round.Seconds()), 100))
+		}
 	}
 	v := alternate(cfg.rounds, fns...)
 	if firstErr != nil {
@@ -248,9 +311,10 @@ func pingResults(cs []*pingContender, v []float64) []result {
 		got[c.name] = v[i]
 	}
 	how := map[string]string{
-		nameShmPing: fmt.Sprintf("two mailboxes in POSIX shm (a sequence counter and the 64-byte message on cache lines "+
-			"of their own); the child (GOMAXPROCS=1) copies each ping into the pong mailbox; waits as in group 2; "+
-			"%.1f× the pipe", got[nameShmPing]/got[namePipePing]),
+		nameShmPing: fmt.Sprintf("two ipcbuf.Rings of %s in POSIX shm, one each way, SingleProducer and SingleConsumer, "+
+			"RingSpin(%v) on both sides; the parent Send()s the ping and Recv()s the echo, the child (GOMAXPROCS=1) "+
+			"Recv()s the ping and Send()s it back; %.1f× the pipe",
+			sizeName(pingRingCap), pingSpin, got[nameShmPing]/got[namePipePing]),
 		namePipePing:   "two pipes, 64-byte write(2)s and read(2)s on blocking descriptors",
 		nameSocketPing: "one socketpair(AF_UNIX, SOCK_STREAM), otherwise as the pipe",
 	}
@@ -298,28 +362,26 @@ func echoChild() int {
 	})
 }
 
-// shmEcho returns the child's side of the shared-memory ping-pong: wait for
-// the next ping, copy it into the pong mailbox, publish.
+// shmEcho returns the child's side of the ring ping-pong: Recv the next
+// ping, Send it back.
 func shmEcho(buf *ipcbuf.Buffer) (func(n int) error, error) {
-	ping, err := newMailbox(buf, pingOffset)
+	ping, pong, err := pingRings(buf, false)
 	if err != nil {
 		return nil, err
 	}
-	pong, err := newMailbox(buf, pongOffset)
-	if err != nil {
-		return nil, err
-	}
-	var next uint64
+	msg := make([]byte, msgSize)
 	return func(n int) error {
+		g := guard(buf, ringProgress(ping, pong))
 		for ; n > 0; n-- {
-			next++
-			msg, err := ping.receive(next)
+			k, err := ping.Recv(msg)
 			if err != nil {
-				return err
+				return g.stop(err)
 			}
-			pong.send(next, msg)
+			if err := pong.Send(msg[:k]); err != nil {
+				return g.stop(err)
+			}
 		}
-		return nil
+		return g.stop(nil)
 	}, nil
 }
 

@@ -9,10 +9,15 @@ package main
 // them, and stops the clock when the reader's answer arrives: the checksum of
 // what it read, which the parent checks. The work is the same for every
 // contender. The writer copies the stream out of a source pattern: with
-// copy() into a ring slot, or with write(2). The reader adds up every 8-byte
-// word it receives: in place in the ring, or, for the pipe and the socket,
-// in its own buffer after read(2) has copied the bytes there, which is what
-// those transports cost.
+// copy() into the space an ipcbuf.Ring reserved for a message (Reserve,
+// Commit), or with write(2). The reader adds up every 8-byte word it
+// receives: in place in the ring (Peek, Release), or, for the pipe and the
+// socket, in its own buffer after read(2) has copied the bytes there, which
+// is what those transports cost.
+//
+// The ring's chunk (the size of its records) and capacity follow from the
+// caches the machine reports (see chooseTransfer); the group also sweeps
+// both and prints the sweep, so the choice can be checked on any machine.
 
 import (
 	"fmt"
@@ -20,9 +25,13 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 	"unsafe"
+
+	"github.com/ipcbuf/ipcbuf"
 )
 
 const (
@@ -33,17 +42,19 @@ const (
 	// reads, and of the copy baseline's chunks.
 	streamChunk = 1 << 20
 
-	// ringChunk and ringSlots shape the shared-memory ring: 8 slots of
-	// 512 KiB, 4 MiB in all. A slot and its source fit in a core's L2
-	// (2 MiB here) and the ring in the L3 (32 MiB). Slots of 128 KiB to
-	// 1020 KiB, 2 to 16 of them, all peaked at 45–47 GB/s on a quiet
-	// machine; a larger ring loses less when the two processes have to
-	// share a core. Slots of 1 MiB or more are slow (12–21 GB/s against
-	// 36–39 for 1020 KiB, side by side): Go's copy() of 1 MiB or more
-	// uses non-temporal stores (runtime/memmove_amd64.s), which send the
-	// chunk to DRAM instead of leaving it in cache for the reader.
-	ringChunk = 512 << 10
-	ringSlots = 8
+	// transferSpin is how long the spinning ring's writer and reader spin
+	// before they sleep on the ring's futex words: about two chunks' time
+	// (a 256 KiB chunk fills in about 10 µs at 25 GB/s), so that on an idle
+	// machine neither side sleeps between chunks. On a loaded machine,
+	// where the two processes often share a core, spinning costs more
+	// than it saves (with 100 µs the ring fell to a third of its blocking
+	// figure), hence the blocking ring beside it.
+	transferSpin = 20 * time.Microsecond
+
+	// sweepTotal is the bytes per round of each point of the sweep, of
+	// which the median of sweepRounds rounds is printed.
+	sweepTotal  = 256 << 20
+	sweepRounds = 3
 
 	// pipeSize is the pipe's capacity set with F_SETPIPE_SZ: 1 MiB, the
 	// default /proc/sys/fs/pipe-max-size an unprivileged process may set.
@@ -57,8 +68,9 @@ const (
 	// transferRole is the child role that reads the stream.
 	transferRole = "transfer-reader"
 
-	// transportEnv tells the reader what it reads from: "ring CHUNK SLOTS"
-	// (the shared object in shmEnv) or "stream CHUNK" (its descriptor 3).
+	// transportEnv tells the reader what it reads from: "ring CHUNK SPIN"
+	// (a ring in the shared object in shmEnv, CHUNK-byte records, RingSpin
+	// SPIN nanoseconds) or "stream CHUNK" (its descriptor 3).
 	transportEnv = "IPCBUF_BENCH_TRANSPORT"
 
 	// fSetPipeSz is Linux's F_SETPIPE_SZ, which package syscall lacks.
@@ -67,12 +79,13 @@ const (
 
 // The contenders' names.
 const (
-	nameRing       = "ipcbuf shm ring"
+	nameRing       = "ipcbuf.Ring, blocking"
+	nameRingSpin   = "ipcbuf.Ring, RingSpin(20µs)"
 	namePipe       = "os.Pipe 1 MiB"
 	namePipeSmall  = "os.Pipe 64 KiB"
 	nameSocket     = "unix socket"
 	nameCopy       = "copy() 1 MiB"
-	nameCopyCached = "copy() 512 KiB"
+	nameCopyCached = "copy() chunk" // renamed with the chosen chunk's size
 )
 
 func init() {
@@ -171,6 +184,7 @@ type transferContender struct {
 // round moves total bytes and returns the bandwidth in GB/s, measured from
 // the moment the parent asks the reader to start to its answer.
 func (c *transferContender) round(total int) (float64, error) {
+	total -= total % c.pat.chunk // whole messages
 	start := time.Now()
 	if err := c.peer.command("%d", total); err != nil {
 		return 0, err
@@ -189,36 +203,62 @@ func (c *transferContender) round(total int) (float64, error) {
 	return gbps(total, secs), nil
 }
 
-// newRingContender sets up a shared-memory ring of slots chunks of chunk
-// bytes, and its reader.
-func newRingContender(cfg *config, chunk, slots int) (*transferContender, error) {
-	buf, p, err := sharedPeer(cfg, "ring", ringSize(chunk, slots), transferRole,
-		fmt.Sprintf("%s=ring %d %d", transportEnv, chunk, slots))
+// recordHeader is the bytes a ring's record takes before its message (see
+// RING.md).
+const recordHeader = 24
+
+// newRingContender sets up an ipcbuf.Ring of capacity bytes in POSIX shared
+// memory, single producer and single consumer, and its reader. Each
+// message takes a whole record of chunk bytes (chunk-24 of message), so the
+// records tile the ring and it never needs padding; the stream is cut into
+// messages of that size.
+func newRingContender(cfg *config, chunk, capacity int, spin time.Duration) (*transferContender, error) {
+	payload := chunk - recordHeader
+	create := func(b *ipcbuf.Buffer) error {
+		r, err := ipcbuf.CreateRing(b, ipcbuf.SingleProducer(), ipcbuf.SingleConsumer())
+		if err != nil {
+			return err
+		}
+		if r.Cap() != capacity {
+			return fmt.Errorf("ring: capacity %d, want %d", r.Cap(), capacity)
+		}
+		return r.Close()
+	}
+	buf, ps, err := sharedPeers(cfg, "ring", ipcbuf.RingSize(capacity), create, transferRole,
+		[][]string{{fmt.Sprintf("%s=ring %d %d", transportEnv, chunk, spin)}})
 	if err != nil {
 		return nil, err
 	}
-	c := &transferContender{name: nameRing, pat: newPattern(chunk), peer: p}
+	p := ps[0]
+	name := nameRing
+	if spin > 0 {
+		name = nameRingSpin
+	}
+	c := &transferContender{name: name, pat: newPattern(payload), peer: p}
+	r, err := ipcbuf.OpenRing(buf, ipcbuf.RingSpin(spin))
+	if err != nil {
+		p.stop()
+		buf.Close()
+		return nil, err
+	}
 	c.close = func() {
+		r.Close()
 		p.stop()
 		buf.Close()
 	}
-	r, err := newRing(buf, chunk, slots)
-	if err != nil {
-		c.close()
-		return nil, err
-	}
-	var next uint64 // the ring's next chunk, across rounds
 	c.write = func(total int) error {
-		for k := 0; k < total/chunk; k++ {
-			slot, err := r.writable(next)
+		g := guard(buf, ringProgress(r))
+		for k := 0; k < total/payload; k++ {
+			v, err := r.Reserve(payload)
 			if err != nil {
-				return err
+				return g.stop(err)
 			}
-			copy(slot, c.pat.chunkAt(k))
-			r.publish(next)
-			next++
+			copy(v.Bytes(), c.pat.chunkAt(k))
+			if err := v.Commit(); err != nil {
+				return g.stop(err)
+			}
 		}
-		return nil
+		return g.stop(nil)
 	}
 	return c, nil
 }
@@ -323,11 +363,111 @@ func copyBaseline(chunk, total int) func() float64 {
 	}
 }
 
+// transferShape is the ring's shape for group 2: its records' size and its
+// capacity, and why.
+type transferShape struct {
+	chunk, capacity int
+	why             string
+}
+
+// chooseTransfer picks the ring's chunk and capacity from the caches. The
+// chunk is the largest power of two up to half the L2, so that the
+// writer's source and the chunk it is writing fit in its L2 together, but
+// no less than 64 KiB and no more than 512 KiB. Every chunk is a hand-off
+// between the processes, which costs a futex wake-up whenever the reader
+// has caught up, so small chunks lose: at 16–64 KiB the sweep is at a
+// fraction of the larger chunks' figure on every run here. On an idle
+// machine chunks of 128 KiB to 1 MiB all ran at the same speed (bench
+// history: 45–47 GB/s with the bench's earlier hand-made ring), and at
+// 1 MiB and more Go's copy() uses non-temporal stores
+// (runtime/memmove_amd64.s), which send the chunk to memory instead of
+// leaving it in cache for the reader. The ring holds 8 chunks, so that
+// either side can run several chunks ahead when the other is held up.
+func chooseTransfer(ci cacheInfo) transferShape {
+	chunk := 64 << 10 // the least
+	for chunk*2 <= min(ci.l2/2, 512<<10) {
+		chunk *= 2
+	}
+	capacity := 8 * chunk
+	l3 := "L3 not reported"
+	if ci.l3 > 0 {
+		l3 = "L3 " + sizeName(ci.l3)
+	}
+	return transferShape{chunk: chunk, capacity: capacity, why: fmt.Sprintf(
+		"L2 %s per core, %s (%s); chunk = the largest power of two up to half the L2, so the writer's "+
+			"source and the chunk it writes fit in its L2 together, but from 64 KiB (each chunk is a hand-off, "+
+			"which costs a wake-up when the reader has caught up: see the sweep's small chunks) to 512 KiB "+
+			"(copy() of 1 MiB or more bypasses the cache); capacity = 8 chunks, so either side can run ahead "+
+			"when the other is held up",
+		sizeName(ci.l2), l3, ci.source)}
+}
+
+// The sweep's axes: record sizes, and capacities as multiples of them.
+var (
+	sweepChunks = []int{16 << 10, 32 << 10, 64 << 10, 128 << 10, 256 << 10, 512 << 10, 1 << 20}
+	sweepMults  = []int{2, 4, 8, 16}
+)
+
+// sweepTransfer measures the ring alone at every chunk and capacity of the
+// sweep, and returns the table, GB/s, as text; the chosen shape is starred.
+func sweepTransfer(cfg *config, chosen transferShape) (string, error) {
+	total := cfg.size(sweepTotal)
+	got := make([][]float64, len(sweepChunks))
+	for i, chunk := range sweepChunks {
+		for _, m := range sweepMults {
+			c, err := newRingContender(cfg, chunk, chunk*m, 0)
+			if err != nil {
+				return "", err
+			}
+			var firstErr error
+			round := func() float64 {
+				v, err := c.round(total)
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				return v
+			}
+			round() // warm-up
+			v := alternate(sweepRounds, round)
+			c.close()
+			if firstErr != nil {
+				return "", fmt.Errorf("sweep, chunk %s ×%d: %w", sizeName(chunk), m, firstErr)
+			}
+			got[i] = append(got[i], v[0])
+		}
+	}
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "\n  sweep: ipcbuf.Ring alone, blocking, GB/s, median of %d rounds of %s each; rows the chunk (record size), "+
+		"columns the capacity in chunks; * the shape chosen above\n\n", sweepRounds, sizeName(total))
+	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "  chunk\t")
+	for _, m := range sweepMults {
+		fmt.Fprintf(tw, "×%d\t", m)
+	}
+	fmt.Fprintln(tw)
+	for i, chunk := range sweepChunks {
+		fmt.Fprintf(tw, "  %s\t", sizeName(chunk))
+		for j, m := range sweepMults {
+			star := ""
+			if chunk == chosen.chunk && chunk*m == chosen.capacity {
+				star = "*"
+			}
+			fmt.Fprintf(tw, "%s%s\t", star, formatValue(got[i][j]))
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+	return sb.String(), nil
+}
+
 // startTransferContenders starts the two-process contenders; on error it
 // releases those already started.
-func startTransferContenders(cfg *config) ([]*transferContender, error) {
+func startTransferContenders(cfg *config, shape transferShape) ([]*transferContender, error) {
 	starts := []func() (*transferContender, error){
-		func() (*transferContender, error) { return newRingContender(cfg, ringChunk, ringSlots) },
+		func() (*transferContender, error) { return newRingContender(cfg, shape.chunk, shape.capacity, 0) },
+		func() (*transferContender, error) {
+			return newRingContender(cfg, shape.chunk, shape.capacity, transferSpin)
+		},
 		func() (*transferContender, error) { return newPipeContender(cfg, namePipe, pipeSize) },
 		func() (*transferContender, error) { return newPipeContender(cfg, namePipeSmall, 0) },
 		func() (*transferContender, error) { return newSocketContender(cfg, sockBuf) },
@@ -352,12 +492,11 @@ func closeTransfer(cs []*transferContender) {
 
 func runTransfer(cfg *config) []result {
 	total := cfg.size(transferTotal)
-	cs, err := startTransferContenders(cfg)
+	shape := chooseTransfer(machineCaches())
+	cs, err := startTransferContenders(cfg, shape)
 	if err != nil {
 		return []result{failedResult("transfer", err)}
 	}
-	defer closeTransfer(cs)
-
 	var firstErr error
 	var fns []func() float64
 	for _, c := range cs {
@@ -369,11 +508,12 @@ func runTransfer(cfg *config) []result {
 			return v
 		})
 	}
-	fns = append(fns, copyBaseline(streamChunk, total), copyBaseline(ringChunk, total))
+	fns = append(fns, copyBaseline(streamChunk, total), copyBaseline(shape.chunk, total))
 	for _, f := range fns { // a round to warm up: page faults, caches
 		f()
 	}
 	v := alternate(cfg.rounds, fns...)
+	closeTransfer(cs)
 	if firstErr != nil {
 		return []result{failedResult("transfer", firstErr)}
 	}
@@ -382,12 +522,17 @@ func runTransfer(cfg *config) []result {
 		got[c.name] = v[i]
 	}
 	got[nameCopy], got[nameCopyCached] = v[len(cs)], v[len(cs)+1]
-	return transferResults(got)
+	sweep, err := sweepTransfer(cfg, shape)
+	if err != nil {
+		return []result{failedResult("transfer sweep", err)}
+	}
+	groupText["2"] = sweep
+	return transferResults(got, shape)
 }
 
 // transferResults lays the medians out as three cases, one per target, each
 // holding the ring and what it is compared with.
-func transferResults(got map[string]float64) []result {
+func transferResults(got map[string]float64, shape transferShape) []result {
 	row := func(caseName, contender, baseline string, target float64, note string) result {
 		return result{caseName: caseName, contender: contender, value: got[contender], unit: "GB/s",
 			higher: true, baseline: baseline, target: target, note: note}
@@ -397,26 +542,43 @@ func transferResults(got map[string]float64) []result {
 	if got[namePipeSmall] > got[namePipe] {
 		bestPipe = namePipeSmall
 	}
+	cached := "copy() " + sizeName(shape.chunk)
+	got[cached] = got[nameCopyCached]
 	const vsCopy, vsPipe, vsSocket = "vs copy()", "vs os.Pipe", "vs socket"
 	return []result{
 		row(vsCopy, nameRing, nameCopy, 0.8, fmt.Sprintf(
-			"POSIX shm, %d slots of %d KiB, atomic head/tail counters; the writer copy()s each chunk into its slot, "+
-				"the reader (GOMAXPROCS=1) sums its words in place; waits spin %d polls, then runtime.Gosched, "+
-				"and sched_yield after %v", ringSlots, ringChunk>>10, spinLimit, yieldAfter)),
+			"POSIX shm, capacity %s, records of %s (messages of %s + the 24-byte record header), "+
+				"SingleProducer and SingleConsumer; the writer Reserve()s each message, copy()s the chunk in and Commit()s; "+
+				"the reader (GOMAXPROCS=1) Peek()s it, sums its words in place and Release()s it; no RingSpin: "+
+				"a side with nothing to do sleeps on the ring's futex word at once. Why this shape: %s",
+			sizeName(shape.capacity), sizeName(shape.chunk), formatBytes(shape.chunk-recordHeader), shape.why)),
+		row(vsCopy, nameRingSpin, nameCopy, 0.8, fmt.Sprintf(
+			"the same ring with RingSpin(%v) on both sides", transferSpin)),
 		row(vsCopy, nameCopy, "", 0, "the baseline: one process, 1 GiB copied 1 MiB at a time into one 1 MiB "+
 			"destination; at 1 MiB Go's copy() switches to non-temporal stores, which bypass the cache"),
-		row(vsCopy, nameCopyCached, nameCopy, 0, fmt.Sprintf(
-			"the same with the ring's 512 KiB chunks, stores cached: the ring is %.2f× this one; "+
+		row(vsCopy, cached, nameCopy, 0, fmt.Sprintf(
+			"the same with the ring's %s chunks, stores cached: the blocking ring is %.2f× this one; "+
 				"both processes' bytes cross between cores, which this copy never does",
-			got[nameRing]/got[nameCopyCached])),
+			sizeName(shape.chunk), got[nameRing]/got[cached])),
 		row(vsPipe, nameRing, bestPipe, 8, "against the faster of the two pipes"),
+		row(vsPipe, nameRingSpin, bestPipe, 8, ""),
 		row(vsPipe, namePipe, "", 0, "capacity set to 1 MiB (F_SETPIPE_SZ, the unprivileged maximum); "+
 			"1 MiB write(2)s on a blocking descriptor; the reader read(2)s 1 MiB at a time into its own buffer and sums it"),
 		row(vsPipe, namePipeSmall, namePipe, 0, "the default 64 KiB capacity, otherwise the same"),
 		row(vsSocket, nameRing, nameSocket, 3, ""),
+		row(vsSocket, nameRingSpin, nameSocket, 3, ""),
 		row(vsSocket, nameSocket, "", 0, "socketpair(AF_UNIX, SOCK_STREAM), SO_SNDBUF and SO_RCVBUF 4 MiB; "+
 			"1 MiB writes and reads as for the pipe"),
 	}
+}
+
+// formatBytes writes n bytes with thousands separated.
+func formatBytes(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s + " bytes"
 }
 
 // failedResult is the result that reports a group that could not be measured.
@@ -429,8 +591,9 @@ func failedResult(caseName string, err error) result {
 // names and answers each command (a byte count) with the checksum.
 func transferReader() int {
 	var kind string
-	var chunk, slots int
-	fmt.Sscan(os.Getenv(transportEnv), &kind, &chunk, &slots)
+	var chunk int
+	var spin time.Duration
+	fmt.Sscan(os.Getenv(transportEnv), &kind, &chunk, &spin)
 	var read func(total int) (uint64, error)
 	switch kind {
 	case "ring":
@@ -439,11 +602,12 @@ func transferReader() int {
 			return peerFailed(err)
 		}
 		defer buf.Close()
-		r, err := newRing(buf, chunk, slots)
+		r, err := ipcbuf.OpenRing(buf, ipcbuf.RingSpin(spin))
 		if err != nil {
 			return peerFailed(err)
 		}
-		read = ringReader(r)
+		defer r.Close()
+		read = ringReader(buf, r, chunk-recordHeader)
 	case "stream":
 		read = streamReader(peerFile(0), chunk)
 	default:
@@ -459,22 +623,27 @@ func transferReader() int {
 	})
 }
 
-// ringReader returns the reading side of the ring: it sums every chunk in
-// place, in the shared memory, and releases it.
-func ringReader(r *shmRing) func(total int) (uint64, error) {
-	var next uint64 // the ring's next chunk, across rounds
+// ringReader returns the reading side of the ring: it sums every message
+// in place, in the shared memory (Peek), and gives it back (Release).
+func ringReader(buf *ipcbuf.Buffer, r *ipcbuf.Ring, payload int) func(total int) (uint64, error) {
 	return func(total int) (uint64, error) {
+		g := guard(buf, ringProgress(r))
 		var sum uint64
-		for i := 0; i < total/r.chunk; i++ {
-			w, err := r.readable(next)
+		for i := 0; i < total/payload; i++ {
+			m, err := r.Peek()
 			if err != nil {
-				return 0, err
+				return 0, g.stop(err)
 			}
-			sum += sumWords(w)
-			r.release(next)
-			next++
+			b := m.Bytes()
+			if len(b) != payload {
+				return 0, g.stop(fmt.Errorf("message of %d bytes, want %d", len(b), payload))
+			}
+			sum += sumWords(unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), len(b)/8))
+			if err := m.Release(); err != nil {
+				return 0, g.stop(err)
+			}
 		}
-		return sum, nil
+		return sum, g.stop(nil)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 )
 
 // childEnv selects the role of a second process of this program.
@@ -21,7 +22,35 @@ func runChild(role string) int {
 		fmt.Fprintln(os.Stderr, "bench: unknown child role", role)
 		return 2
 	}
+	if prefix := os.Getenv(profileEnv); prefix != "" {
+		stop, err := startProfile(fmt.Sprintf("%s.%s.%d", prefix, role, os.Getpid()))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 2
+		}
+		defer stop()
+	}
 	return f()
+}
+
+// profileEnv passes -cpuprofile's file to the children, which profile
+// themselves into files named after it.
+const profileEnv = "IPCBUF_BENCH_CPUPROFILE"
+
+// startProfile starts a CPU profile into the file name; stop ends it.
+func startProfile(name string) (stop func(), err error) {
+	f, err := os.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // startPiped starts cmd with a pipe to its standard input and one from its

@@ -27,7 +27,17 @@ func main() {
 	only := flag.String("only", "", "comma-separated group ids to run (default all), e.g. 1,6")
 	flag.IntVar(&cfg.rounds, "rounds", 7, "alternating rounds per comparison (the median is reported)")
 	flag.BoolVar(&cfg.quick, "quick", false, "small sizes and few rounds: check that everything runs, measure nothing")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of this process to `file`, and of each child to file.ROLE.PID")
 	flag.Parse()
+	if *profile != "" {
+		stop, err := startProfile(*profile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		defer stop()
+		os.Setenv(profileEnv, *profile) // for the children
+	}
 	if cfg.quick {
 		cfg.rounds = min(cfg.rounds, 2)
 	}
@@ -55,6 +65,7 @@ func main() {
 		}
 		finish(rs)
 		printGroup(os.Stdout, g, rs)
+		fmt.Print(groupText[g.id])
 		all = append(all, rs...)
 	}
 	csemCleanup()
@@ -62,6 +73,10 @@ func main() {
 		fmt.Printf("\ntargets missed: %d\n  %s\n", len(m), strings.Join(m, "\n  "))
 	}
 }
+
+// groupText holds what a group prints after its table, by group id: a
+// sweep, say, that does not fit the table's rows.
+var groupText = map[string]string{}
 
 // load returns the load average when the run starts: the figures of the
 // groups that need both cores at once depend on it.
