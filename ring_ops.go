@@ -1,0 +1,466 @@
+package ipcbuf
+
+// The Ring's calls: sending and receiving, by copy and without, and how
+// they block. Each attempt runs under the fault guard and never blocks;
+// block runs attempts and sleeps between them on a futex word.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+)
+
+// An attempt's outcome, besides an error.
+const (
+	ringDone    = iota
+	ringIdle    // nothing to do until the other side acts, which wakes us
+	ringStalled // waiting on a process that may have died: sleep in slices and check it
+)
+
+// Send copies p into the ring as one message, and waits while the ring
+// has no room for it. A message longer than MaxMessage is an error matching
+// fs.ErrInvalid, at once.
+func (r *Ring) Send(p []byte) error { return r.send("ringSend", p, nil, time.Time{}, false) }
+
+// SendTimeout is Send for at most d: then it returns an error matching
+// ErrTimeout, and the message is not sent. A negative d is an error.
+func (r *Ring) SendTimeout(p []byte, d time.Duration) error {
+	if d < 0 {
+		return r.b.pathError("ringSend", invalid("negative timeout %v", d))
+	}
+	return r.send("ringSend", p, nil, time.Now().Add(d), false)
+}
+
+// SendContext is Send until ctx is done: then it returns an error matching
+// ctx.Err(), and the message is not sent.
+func (r *Ring) SendContext(ctx context.Context, p []byte) error {
+	if ctx == nil {
+		return r.b.pathError("ringSend", invalid("nil context"))
+	}
+	return r.send("ringSend", p, ctx, time.Time{}, false)
+}
+
+// TrySend is Send without waiting: if the ring has no room for p now, it
+// returns an error matching ErrFull.
+func (r *Ring) TrySend(p []byte) error { return r.send("ringSend", p, nil, time.Time{}, true) }
+
+func (r *Ring) send(op string, p []byte, ctx context.Context, deadline time.Time, try bool) error {
+	_, err := r.reserve(op, len(p), ctx, deadline, try, func(dst []byte) { copy(dst, p) })
+	return err
+}
+
+// Reservation is room for one message in the ring, which Reserve handed
+// out: fill Bytes, then Commit to send it or Abort to drop it. Until then,
+// consumers wait at this message (later ones wait behind it), so fill it
+// promptly.
+type Reservation struct {
+	r    *Ring
+	p    uint64
+	data []byte
+	done bool
+}
+
+// Reserve makes room for an n-byte message in the ring, waiting while
+// there is none, and returns it to be filled in place: no copy.
+func (r *Ring) Reserve(n int) (*Reservation, error) {
+	return r.reserve("ringReserve", n, nil, time.Time{}, false, nil)
+}
+
+// ReserveContext is Reserve until ctx is done.
+func (r *Ring) ReserveContext(ctx context.Context, n int) (*Reservation, error) {
+	if ctx == nil {
+		return nil, r.b.pathError("ringReserve", invalid("nil context"))
+	}
+	return r.reserve("ringReserve", n, ctx, time.Time{}, false, nil)
+}
+
+// TryReserve is Reserve without waiting: an error matching ErrFull if
+// there is no room now.
+func (r *Ring) TryReserve(n int) (*Reservation, error) {
+	return r.reserve("ringReserve", n, nil, time.Time{}, true, nil)
+}
+
+// Bytes returns the message's bytes in the ring, to be filled before
+// Commit. They belong to the ring again after Commit or Abort.
+func (v *Reservation) Bytes() []byte { return v.data }
+
+// Commit sends the message. A second Commit, or one after Abort, is an
+// error matching fs.ErrInvalid.
+func (v *Reservation) Commit() error { return v.finish("ringCommit", ringCommitted) }
+
+// Abort drops the message: consumers skip it.
+func (v *Reservation) Abort() error { return v.finish("ringAbort", ringSkipped) }
+
+func (v *Reservation) finish(op string, to uint64) error {
+	if v.done {
+		return v.r.b.pathError(op, invalid("the reservation at position %d was already committed or aborted", v.p))
+	}
+	v.done = true
+	_, err := guarded(v.r.b, op, true, func(mem []byte) (struct{}, error) {
+		return struct{}{}, v.r.finishRecord(v.r.view(mem), op, v.p, to)
+	})
+	return err
+}
+
+func (r *Ring) finishRecord(v ringView, op string, p, to uint64) error {
+	if !v.finish(p, to) {
+		return r.b.pathError(op, fmt.Errorf("%w: the message at position %d was skipped: consumers took its producer for dead", ErrCorrupt, p))
+	}
+	if to == ringSkipped {
+		v.addU64(ringSkippedOff, 1)
+	}
+	return nil
+}
+
+// reserve is Send and Reserve: with fill, it copies the message in and
+// commits it; without, it returns the reservation.
+func (r *Ring) reserve(op string, n int, ctx context.Context, deadline time.Time, try bool, fill func([]byte)) (*Reservation, error) {
+	if r.closedRing.Load() {
+		return nil, r.b.closedError(op)
+	}
+	if n < 0 || n > r.MaxMessage() {
+		return nil, r.b.pathError(op, invalid("a message of %d bytes does not fit: this ring's data area is %d bytes, so its longest message is %d bytes", n, r.cap, r.MaxMessage()))
+	}
+	var res *Reservation
+	err := r.block(op, ctx, deadline, try, ringSpaceSeqOff, ringSpaceWait, func(check bool) (int, error) {
+		return guarded(r.b, op, true, func(mem []byte) (int, error) {
+			v := r.view(mem)
+			if check {
+				r.unwedge(v)
+			}
+			p, full, err := r.reserveRecord(v, op, uint64(n), try)
+			if err != nil || full {
+				return ringStalled, err // room depends on consumers that may have died
+			}
+			if fill == nil {
+				res = &Reservation{r: r, p: p, data: v.bytes(p, uint64(n))}
+				return ringDone, nil
+			}
+			fill(v.bytes(p, uint64(n)))
+			return ringDone, r.finishRecord(v, op, p, ringCommitted)
+		})
+	})
+	if errors.Is(err, errNotReady) {
+		return nil, r.b.pathError(op, ErrFull)
+	}
+	return res, err
+}
+
+// reserveRecord takes the producers' lock, reserves and gives it back.
+func (r *Ring) reserveRecord(v ringView, op string, n uint64, try bool) (p uint64, full bool, err error) {
+	if r.flags&ringSingleProducer != 0 {
+		r.pmu.Lock()
+		defer r.pmu.Unlock()
+		if err := r.takeRole(v, op, "producer", ringPLockOff, &r.pheld); err != nil {
+			return 0, false, err
+		}
+		return v.reserve(n)
+	}
+	if ok, err := r.lockPerCall(v, op, "producers'", ringPLockOff, try); !ok {
+		return 0, true, err
+	}
+	defer v.unlock(ringPLockOff)
+	return v.reserve(n)
+}
+
+// takeRole makes sure this Ring holds a single role's lock, taking it if
+// it is free or its holder dead.
+func (r *Ring) takeRole(v ringView, op, role string, off uintptr, held *bool) error {
+	if *held {
+		return nil
+	}
+	res, holder := v.tryLock(off, true)
+	if res == busy {
+		if holder == ringSelf() {
+			return r.b.pathError(op, fmt.Errorf("%w: another Ring in this process is the ring's single %s (Close it first)", ErrBusy, role))
+		}
+		return r.b.pathError(op, fmt.Errorf("%w: process %d is the ring's single %s", ErrBusy, uint32(holder), role))
+	}
+	*held = true
+	if res == tookOver && off == ringCLockOff {
+		return v.advanceFree(true) // what the dead consumer held is lost
+	}
+	return nil
+}
+
+// lockPerCall takes a per-message lock. Its holders keep it for a few
+// stores, so one that keeps it for a millisecond is a stopped process: a
+// Try call then fails with an error matching ErrBusy, and a blocking call
+// gets ok false with no error, sleeps a slice and tries again.
+func (r *Ring) lockPerCall(v ringView, op, which string, off uintptr, try bool) (ok bool, err error) {
+	res, holder := v.lockSpin(off, time.Millisecond)
+	switch res {
+	case busy:
+		if try {
+			return false, r.b.pathError(op, fmt.Errorf("%w: the %s lock has been held by process %d for over a millisecond", ErrBusy, which, uint32(holder)))
+		}
+		return false, nil
+	case tookOver:
+		if off == ringCLockOff {
+			return true, v.advanceFree(true)
+		}
+	}
+	return true, nil
+}
+
+// unwedge frees what consumers that died left claimed, when a producer
+// finds no room: it takes the consumers' lock if it is free or its holder
+// dead, moves free on, and gives it back. A live holder will move free
+// itself.
+func (r *Ring) unwedge(v ringView) {
+	if res, _ := v.tryLock(ringCLockOff, true); res == busy {
+		return
+	}
+	_ = v.advanceFree(true) // a corrupt ring shows in the call's own steps
+	v.unlock(ringCLockOff)
+}
+
+// Recv waits for the next message, copies it into p and returns its
+// length. If p is too short for it, Recv returns the message's length and
+// an error matching io.ErrShortBuffer, and leaves the message in the ring.
+func (r *Ring) Recv(p []byte) (int, error) { return r.recv("ringRecv", p, nil, time.Time{}, false) }
+
+// RecvTimeout is Recv for at most d: then it returns an error matching
+// ErrTimeout. A negative d is an error.
+func (r *Ring) RecvTimeout(p []byte, d time.Duration) (int, error) {
+	if d < 0 {
+		return 0, r.b.pathError("ringRecv", invalid("negative timeout %v", d))
+	}
+	return r.recv("ringRecv", p, nil, time.Now().Add(d), false)
+}
+
+// RecvContext is Recv until ctx is done: then it returns an error matching
+// ctx.Err().
+func (r *Ring) RecvContext(ctx context.Context, p []byte) (int, error) {
+	if ctx == nil {
+		return 0, r.b.pathError("ringRecv", invalid("nil context"))
+	}
+	return r.recv("ringRecv", p, ctx, time.Time{}, false)
+}
+
+// TryRecv is Recv without waiting: an error matching ErrEmpty if no
+// message is ready now.
+func (r *Ring) TryRecv(p []byte) (int, error) { return r.recv("ringRecv", p, nil, time.Time{}, true) }
+
+func (r *Ring) recv(op string, p []byte, ctx context.Context, deadline time.Time, try bool) (int, error) {
+	m, err := r.claim(op, uint64(len(p)), ctx, deadline, try, p)
+	if m == nil {
+		return 0, err
+	}
+	return m.n, err
+}
+
+// Message is a message Peek handed out, still in the ring: read Bytes,
+// then Release it. Until then its room stays taken.
+type Message struct {
+	r    *Ring
+	p    uint64
+	n    int
+	data []byte
+	done bool
+}
+
+// Peek waits for the next message and returns it in place: no copy. It is
+// this caller's alone (no other consumer gets it); Release it when done.
+func (r *Ring) Peek() (*Message, error) {
+	return r.claim("ringPeek", 1<<32, nil, time.Time{}, false, nil)
+}
+
+// PeekContext is Peek until ctx is done.
+func (r *Ring) PeekContext(ctx context.Context) (*Message, error) {
+	if ctx == nil {
+		return nil, r.b.pathError("ringPeek", invalid("nil context"))
+	}
+	return r.claim("ringPeek", 1<<32, ctx, time.Time{}, false, nil)
+}
+
+// TryPeek is Peek without waiting: an error matching ErrEmpty if no
+// message is ready now.
+func (r *Ring) TryPeek() (*Message, error) {
+	return r.claim("ringPeek", 1<<32, nil, time.Time{}, true, nil)
+}
+
+// Bytes returns the message's bytes in the ring, valid until Release.
+func (m *Message) Bytes() []byte { return m.data }
+
+// Release gives the message's room back to the producers. A second
+// Release is an error matching fs.ErrInvalid.
+func (m *Message) Release() error {
+	if m.done {
+		return m.r.b.pathError("ringRelease", invalid("the message at position %d was already released", m.p))
+	}
+	m.done = true
+	_, err := guarded(m.r.b, "ringRelease", true, func(mem []byte) (struct{}, error) {
+		return struct{}{}, m.r.releaseRecord(m.r.view(mem), "ringRelease", m.p)
+	})
+	return err
+}
+
+// claim is Recv (into dst) and Peek (dst nil).
+func (r *Ring) claim(op string, room uint64, ctx context.Context, deadline time.Time, try bool, dst []byte) (*Message, error) {
+	if r.closedRing.Load() {
+		return nil, r.b.closedError(op)
+	}
+	var m *Message
+	var short uint64
+	err := r.block(op, ctx, deadline, try, ringDataSeqOff, ringDataWaitOff, func(check bool) (int, error) {
+		return guarded(r.b, op, true, func(mem []byte) (int, error) {
+			v := r.view(mem)
+			p, n, res, err := r.claimRecord(v, op, room, check, try)
+			switch {
+			case err != nil:
+				return ringDone, err
+			case res == empty:
+				return ringIdle, nil
+			case res == notReady:
+				return ringStalled, nil
+			case res == tooShort:
+				short = n
+				return ringDone, nil
+			}
+			if dst == nil {
+				m = &Message{r: r, p: p, n: int(n), data: v.bytes(p, n)}
+				return ringDone, nil
+			}
+			copy(dst, v.bytes(p, n))
+			m = &Message{r: r, p: p, n: int(n)}
+			return ringDone, r.releaseRecord(v, op, p)
+		})
+	})
+	switch {
+	case errors.Is(err, errNotReady):
+		return nil, r.b.pathError(op, ErrEmpty)
+	case err == nil && m == nil:
+		return &Message{n: int(short)}, r.b.pathError(op, fmt.Errorf("%w: the next message is %d bytes and the room given is %d", io.ErrShortBuffer, short, room))
+	}
+	return m, err
+}
+
+// claimRecord takes the consumers' lock, claims and gives it back, and
+// wakes another sleeping consumer if more messages wait.
+func (r *Ring) claimRecord(v ringView, op string, room uint64, check, try bool) (p, n uint64, res claimResult, err error) {
+	if r.flags&ringSingleConsumer != 0 {
+		r.cmu.Lock()
+		defer r.cmu.Unlock()
+		if err := r.takeRole(v, op, "consumer", ringCLockOff, &r.cheld); err != nil {
+			return 0, 0, 0, err
+		}
+		return v.claim(room, check)
+	}
+	if ok, err := r.lockPerCall(v, op, "consumers'", ringCLockOff, try); !ok {
+		return 0, 0, notReady, err
+	}
+	p, n, res, err = v.claim(room, check)
+	v.unlock(ringCLockOff)
+	if res == claimed && v.waiting(ringDataWaitOff) {
+		v.wake(ringDataSeqOff, 1) // pass the baton: the wake that brought us may have been meant for the next message too
+	}
+	return p, n, res, err
+}
+
+// releaseRecord releases this process's claimed record at p and moves
+// free on.
+func (r *Ring) releaseRecord(v ringView, op string, p uint64) error {
+	if !v.release(p) {
+		return r.b.pathError(op, fmt.Errorf("%w: the message at position %d is no longer this consumer's", ErrCorrupt, p))
+	}
+	if r.flags&ringSingleConsumer != 0 {
+		r.cmu.Lock()
+		defer r.cmu.Unlock()
+		if r.cheld {
+			return v.advanceFree(false)
+		}
+	}
+	if ok, _ := r.lockPerCall(v, op, "consumers'", ringCLockOff, false); !ok {
+		// The message is released; free moves over it with the next
+		// release, or when a producer short of room looks.
+		return nil
+	}
+	defer v.unlock(ringCLockOff)
+	return v.advanceFree(false)
+}
+
+func (v ringView) waiting(off uintptr) bool { return v.loadU32(off) != 0 }
+
+func (v ringView) loadU32(off uintptr) uint32   { return atomic.LoadUint32(v.u32(off)) }
+func (v ringView) addU32(off uintptr, d uint32) { atomic.AddUint32(v.u32(off), d) }
+func (v ringView) addU64(off uintptr, d uint64) { atomic.AddUint64(v.u64(off), d) }
+
+// errNotReady ends a Try call that found nothing to do.
+var errNotReady = errors.New("not ready")
+
+// block runs attempt until it is done, sleeping between attempts on the
+// sequence word at seq (and counting itself in the waiting count at wait)
+// until a wake-up, ctx is done, or deadline passes. A Try call makes one
+// attempt and returns errNotReady if it found nothing to do. An attempt
+// that is stalled on a process that may be dead sleeps at most a slice,
+// 1 ms doubling up to MutexCheckInterval, and the next attempt checks.
+func (r *Ring) block(op string, ctx context.Context, deadline time.Time, try bool, seq, wait uintptr, attempt func(check bool) (int, error)) error {
+	check := try && r.checkDue()
+	st, err := attempt(check)
+	if err != nil || st == ringDone {
+		return err
+	}
+	if try {
+		return errNotReady
+	}
+	if r.spin > 0 {
+		for end := time.Now().Add(r.spin); time.Now().Before(end); {
+			for range 64 {
+				if st, err = attempt(false); err != nil || st == ringDone {
+					return err
+				}
+			}
+		}
+	}
+	nap := mutexFirstNap
+	for check = false; ; {
+		s, err := r.enterWait(op, seq, wait, 1)
+		if err != nil {
+			return err
+		}
+		st, err = attempt(check)
+		if err != nil || st == ringDone {
+			_, _ = r.enterWait(op, seq, wait, ^uint32(0))
+			return err
+		}
+		until, sliced := deadline, false
+		if st == ringStalled {
+			if end := time.Now().Add(nap); until.IsZero() || end.Before(until) {
+				until, sliced = end, true
+			}
+		}
+		werr := r.b.waitWord(op, int(seq), s, ctx, until)
+		_, _ = r.enterWait(op, seq, wait, ^uint32(0))
+		check = false
+		switch {
+		case werr == nil:
+		case sliced && errors.Is(werr, ErrTimeout):
+			check, nap = true, min(2*nap, MutexCheckInterval)
+		default:
+			return werr
+		}
+	}
+}
+
+// enterWait adds delta to the waiting count at wait and returns the
+// sequence word at seq, read after it.
+func (r *Ring) enterWait(op string, seq, wait uintptr, delta uint32) (uint32, error) {
+	return guarded(r.b, op, true, func(mem []byte) (uint32, error) {
+		v := r.view(mem)
+		v.addU32(wait, delta)
+		return v.loadU32(seq), nil
+	})
+}
+
+// checkDue rate-limits the Try calls' checks for dead processes to one
+// per MutexCheckInterval per Ring: a check costs tens of µs, and a caller
+// polling a full ring would otherwise pay it every time.
+func (r *Ring) checkDue() bool {
+	now := time.Now().UnixNano()
+	last := r.lastCheck.Load()
+	return now-last >= int64(MutexCheckInterval) && r.lastCheck.CompareAndSwap(last, now)
+}

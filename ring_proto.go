@@ -1,0 +1,374 @@
+package ipcbuf
+
+// The ring's protocol, step by step as RING.md gives it: reserving and
+// committing records, claiming and releasing them, moving free, and the
+// two locks. Every function here runs under the fault guard, on the bytes
+// of an open buffer, and never blocks.
+
+import (
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// A record's state, in the low 3 bits of its state word.
+const (
+	ringWriting   = 1
+	ringCommitted = 2
+	ringClaimed   = 3
+	ringReleased  = 4
+	ringPadding   = 5
+	ringSkipped   = 6
+
+	ringStateMask = 7
+)
+
+// Record header fields, by offset from the record's start.
+const (
+	ringRecLen    = 8
+	ringRecPid    = 12
+	ringRecTicket = 16
+	ringRecRsv    = 20
+)
+
+// ringView is a ring's bytes: the header at base, the data area after it.
+type ringView struct {
+	base      unsafe.Pointer
+	cap, mask uint64
+}
+
+func (r *Ring) view(mem []byte) ringView {
+	return ringView{base: unsafe.Pointer(unsafe.SliceData(mem)), cap: r.cap, mask: r.cap - 1}
+}
+
+func (v ringView) u64(off uintptr) *uint64 { return (*uint64)(unsafe.Add(v.base, off)) }
+func (v ringView) u32(off uintptr) *uint32 { return (*uint32)(unsafe.Add(v.base, off)) }
+
+// at returns the offset from base of position p's byte in the data area.
+func (v ringView) at(p uint64) uintptr { return RingHeaderSize + uintptr(p&v.mask) }
+
+func (v ringView) state(p uint64) *uint64 { return v.u64(v.at(p)) }
+
+// bytes returns the n bytes of the message of the record at p.
+func (v ringView) bytes(p, n uint64) []byte {
+	return unsafe.Slice((*byte)(unsafe.Add(v.base, v.at(p)+ringRecHdr)), n)
+}
+
+// ringRecSize is the size of the record of an n-byte message.
+func ringRecSize(n uint64) uint64 { return (ringRecHdr + n + 7) &^ 7 }
+
+// ringCorrupt is the error for a ring whose shared state breaks the
+// protocol: another program's data, or a bug in a program sharing it.
+func ringCorrupt(format string, args ...any) error {
+	return fmt.Errorf("%w: ring %s", ErrCorrupt, fmt.Sprintf(format, args...))
+}
+
+// positions reads free, head and tail, and checks the order RING.md
+// promises: free <= head <= tail <= free+capacity, all multiples of 8.
+func (v ringView) positions() (free, head, tail uint64, err error) {
+	free = atomic.LoadUint64(v.u64(ringFreeOff))
+	head = atomic.LoadUint64(v.u64(ringHeadOff))
+	tail = atomic.LoadUint64(v.u64(ringTailOff))
+	if free > head || head > tail || tail-free > v.cap || (free|head|tail)&7 != 0 {
+		// Others may have moved on between the loads: read again, in the
+		// order that makes a consistent answer possible (tail moves
+		// first, free last).
+		tail = atomic.LoadUint64(v.u64(ringTailOff))
+		head = atomic.LoadUint64(v.u64(ringHeadOff))
+		free = atomic.LoadUint64(v.u64(ringFreeOff))
+		if free > head || head > tail || tail-free > v.cap || (free|head|tail)&7 != 0 {
+			return 0, 0, 0, ringCorrupt("positions out of order: free %d, head %d, tail %d, capacity %d (free <= head <= tail <= free+capacity, multiples of 8)", free, head, tail, v.cap)
+		}
+	}
+	return free, head, tail, nil
+}
+
+// record reads the state word of the record at p, which must lie below
+// limit, and returns it with the record's size, after checking that the
+// record is one: its word names p, its state is known, it fits the data
+// area before the wrap and before limit.
+func (v ringView) record(p, limit uint64) (w, size uint64, err error) {
+	w = atomic.LoadUint64(v.state(p))
+	if w&^ringStateMask != p {
+		return 0, 0, ringCorrupt("record at position %d has the state word %#x, which names position %d", p, w, w&^ringStateMask)
+	}
+	left := v.cap - p&v.mask // bytes to the end of the data area
+	switch w & ringStateMask {
+	case ringPadding:
+		size = left
+	case ringWriting, ringCommitted, ringClaimed, ringReleased, ringSkipped:
+		if left < ringRecHdr {
+			return 0, 0, ringCorrupt("record at position %d: only %d bytes left before the end of the data area, less than a record header", p, left)
+		}
+		n := uint64(atomic.LoadUint32(v.u32(v.at(p) + ringRecLen)))
+		size = ringRecSize(n)
+		if size > left {
+			return 0, 0, ringCorrupt("record at position %d: a %d-byte message runs past the end of the data area", p, n)
+		}
+	default:
+		return 0, 0, ringCorrupt("record at position %d has the unknown state %d", p, w&ringStateMask)
+	}
+	if size > limit-p {
+		return 0, 0, ringCorrupt("record at position %d of %d bytes runs past position %d", p, size, limit)
+	}
+	return w, size, nil
+}
+
+// owner returns the pid and ticket in the record at p.
+func (v ringView) owner(p uint64) (pid, ticket uint32) {
+	return atomic.LoadUint32(v.u32(v.at(p) + ringRecPid)), atomic.LoadUint32(v.u32(v.at(p) + ringRecTicket))
+}
+
+func (v ringView) setOwner(p uint64, pid, ticket uint32) {
+	atomic.StoreUint32(v.u32(v.at(p)+ringRecPid), pid)
+	atomic.StoreUint32(v.u32(v.at(p)+ringRecTicket), ticket)
+}
+
+// ringSelf returns this process's owner word: pid in the low half, ticket
+// in the high half, as numbers (RING.md, "Owners").
+func ringSelf() uint64 {
+	me := mutexSelf()
+	return uint64(me.pid) | uint64(me.ticket)<<32
+}
+
+func ringOwnerAlive(w uint64) bool { return mutexOwnerAlive(uint32(w), uint32(w>>32)) }
+
+// reserve makes a record for an n-byte message at the tail, in the writing
+// state, and publishes it. The producers' lock is held. full reports that
+// there is no room now (a padding record may have been published).
+func (v ringView) reserve(n uint64) (p uint64, full bool, err error) {
+	// Only tail and free: head is the consumers' line, and reading it
+	// would cost a cache miss per message.
+	tail := atomic.LoadUint64(v.u64(ringTailOff))
+	free := atomic.LoadUint64(v.u64(ringFreeOff))
+	if free > tail || tail-free > v.cap || (free|tail)&7 != 0 {
+		// free moved between the loads: read again, in a safe order.
+		if free, _, tail, err = v.positions(); err != nil {
+			return 0, false, err
+		}
+	}
+	size := ringRecSize(n)
+	t := tail
+	if left := v.cap - t&v.mask; size > left {
+		if t+left-free > v.cap {
+			return 0, true, nil
+		}
+		atomic.StoreUint64(v.state(t), t|ringPadding)
+		t += left
+	}
+	if t+size-free > v.cap {
+		if t != tail {
+			atomic.StoreUint64(v.u64(ringTailOff), t) // publish the padding
+		}
+		return 0, true, nil
+	}
+	me := mutexSelf()
+	at := v.at(t)
+	atomic.StoreUint32(v.u32(at+ringRecLen), uint32(n))
+	atomic.StoreUint32(v.u32(at+ringRecPid), me.pid)
+	atomic.StoreUint32(v.u32(at+ringRecTicket), me.ticket)
+	atomic.StoreUint32(v.u32(at+ringRecRsv), 0)
+	atomic.StoreUint64(v.state(t), t|ringWriting)
+	atomic.StoreUint64(v.u64(ringTailOff), t+size)
+	return t, false, nil
+}
+
+// finish ends the writing of the record at p: to committed, or to
+// skipped for an aborted one. It reports false if the record was no
+// longer being written: consumers took its producer for dead.
+func (v ringView) finish(p uint64, to uint64) bool {
+	ok := atomic.CompareAndSwapUint64(v.state(p), p|ringWriting, p|to)
+	if atomic.LoadUint32(v.u32(ringDataWaitOff)) != 0 {
+		v.wake(ringDataSeqOff, 1)
+	}
+	return ok
+}
+
+// wake adds 1 to the sequence word at off and wakes n of its sleepers.
+// An error of the system call is ignored: the sleepers' wait is bounded
+// where a process may have died, and the call's own result does not
+// depend on it.
+func (v ringView) wake(off uintptr, n int) {
+	atomic.AddUint32(v.u32(off), 1)
+	_, _ = futexWakeN(v.u32(off), n)
+}
+
+// claimResult says what claim found.
+type claimResult int
+
+const (
+	claimed  claimResult = iota // a message, now the caller's
+	empty                       // head == tail
+	notReady                    // the record at head is still being written
+	tooShort                    // the message is longer than the caller's room
+)
+
+// claim takes the message at head for this process, with the consumers'
+// lock held, passing over padding, skipped records and (when check is set)
+// records whose producer is dead. room is the most bytes the caller takes;
+// a longer message is left where it is (tooShort, with its length).
+func (v ringView) claim(room uint64, check bool) (p, n uint64, res claimResult, err error) {
+	for {
+		// Only head and tail: free is read only to report a corrupt ring.
+		head := atomic.LoadUint64(v.u64(ringHeadOff))
+		tail := atomic.LoadUint64(v.u64(ringTailOff))
+		if head == tail {
+			return 0, 0, empty, nil
+		}
+		if head > tail || tail-head > v.cap || (head|tail)&7 != 0 {
+			if _, _, _, err := v.positions(); err != nil {
+				return 0, 0, 0, err
+			}
+			continue
+		}
+		w, size, err := v.record(head, tail)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		switch w & ringStateMask {
+		case ringPadding, ringSkipped:
+			atomic.StoreUint64(v.u64(ringHeadOff), head+size)
+			continue
+		case ringWriting:
+			if !check || ringOwnerAlive(v.ownerWord(head)) {
+				return head, 0, notReady, nil
+			}
+			if atomic.CompareAndSwapUint64(v.state(head), w, head|ringSkipped) {
+				atomic.AddUint64(v.u64(ringSkippedOff), 1)
+			}
+			continue // committed just now, or skipped: look again
+		case ringCommitted, ringClaimed:
+			// claimed at head: a consumer died before it stored head, so
+			// it never handed the message out. It is this one's now.
+		default: // released at head
+			return 0, 0, 0, ringCorrupt("record at position %d is released but head has not passed it", head)
+		}
+		n = uint64(atomic.LoadUint32(v.u32(v.at(head) + ringRecLen)))
+		if n > room {
+			return head, n, tooShort, nil
+		}
+		me := mutexSelf()
+		v.setOwner(head, me.pid, me.ticket)
+		atomic.StoreUint64(v.state(head), head|ringClaimed)
+		atomic.StoreUint64(v.u64(ringHeadOff), head+size)
+		return head, n, claimed, nil
+	}
+}
+
+func (v ringView) ownerWord(p uint64) uint64 {
+	pid, ticket := v.owner(p)
+	return uint64(pid) | uint64(ticket)<<32
+}
+
+// release marks this process's claimed record at p released. It reports
+// false if the record was not claimed (a second Release, or a consumer
+// that took this process for dead).
+func (v ringView) release(p uint64) bool {
+	return atomic.CompareAndSwapUint64(v.state(p), p|ringClaimed, p|ringReleased)
+}
+
+// advanceFree moves free over the records that are done, with the
+// consumers' lock held, and wakes the producers waiting for room. With
+// check set, a record claimed by a dead consumer is done too: its message
+// is lost, and counted.
+func (v ringView) advanceFree(check bool) error {
+	free, head, _, err := v.positions()
+	if err != nil {
+		return err
+	}
+	f := free
+walk:
+	for f < head {
+		w, size, err := v.record(f, head)
+		if err != nil {
+			return err
+		}
+		switch w & ringStateMask {
+		case ringReleased, ringPadding, ringSkipped:
+		case ringClaimed:
+			if !check || ringOwnerAlive(v.ownerWord(f)) {
+				break walk
+			}
+			if !atomic.CompareAndSwapUint64(v.state(f), w, f|ringReleased) {
+				break walk // released by its owner after all: the next walk goes on
+			}
+			atomic.AddUint64(v.u64(ringLostOff), 1)
+		default:
+			return ringCorrupt("record at position %d below head is in state %d", f, w&ringStateMask)
+		}
+		f += size
+	}
+	if f != free {
+		atomic.StoreUint64(v.u64(ringFreeOff), f)
+		if atomic.LoadUint32(v.u32(ringSpaceWait)) != 0 {
+			v.wake(ringSpaceSeqOff, 1<<30)
+		}
+	}
+	return nil
+}
+
+// lockResult says what tryLock found.
+type lockResult int
+
+const (
+	locked   lockResult = iota // taken, from free
+	tookOver                   // taken from a dead holder
+	busy                       // held by a live process (or this one)
+)
+
+// tryLock tries once to take the lock word at off for this process,
+// taking it over from a dead holder when check is set. holder is the word
+// it found when busy.
+func (v ringView) tryLock(off uintptr, check bool) (res lockResult, holder uint64) {
+	me := ringSelf()
+	p := v.u64(off)
+	w := atomic.LoadUint64(p)
+	switch {
+	case w == 0:
+		if atomic.CompareAndSwapUint64(p, 0, me) {
+			return locked, 0
+		}
+		return busy, atomic.LoadUint64(p)
+	case w != me && check && !ringOwnerAlive(w):
+		if atomic.CompareAndSwapUint64(p, w, me) {
+			return tookOver, 0
+		}
+		return busy, atomic.LoadUint64(p)
+	}
+	return busy, w
+}
+
+func (v ringView) unlock(off uintptr) {
+	atomic.CompareAndSwapUint64(v.u64(off), ringSelf(), 0)
+}
+
+// lockSpin takes a per-message lock, which its holders keep for a few
+// stores: it spins, then yields, and checks the holder's life every
+// millisecond or so, for at most patience. It reports busy, with the
+// holder, if the lock stayed held.
+func (v ringView) lockSpin(off uintptr, patience time.Duration) (lockResult, uint64) {
+	var start, lastCheck time.Time
+	for i := 0; ; i++ {
+		check := false
+		if i >= 64 && i%64 == 0 {
+			now := time.Now()
+			switch {
+			case start.IsZero():
+				start, lastCheck = now, now
+			case now.Sub(start) >= patience:
+				res, holder := v.tryLock(off, true)
+				return res, holder
+			case now.Sub(lastCheck) >= time.Millisecond:
+				check, lastCheck = true, now
+			}
+		}
+		if res, holder := v.tryLock(off, check); res != busy || i > 1<<30 {
+			return res, holder
+		}
+		if i >= 16 {
+			runtime.Gosched()
+		}
+	}
+}
