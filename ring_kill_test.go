@@ -12,8 +12,8 @@ package ipcbuf_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -47,7 +47,8 @@ type ringSink struct {
 	r       *ipcbuf.Ring
 	max     int
 	slow    atomic.Bool // sleep 200 µs after each message
-	stop    atomic.Bool
+	ctx     context.Context
+	stop    context.CancelFunc
 	done    chan struct{}
 	markers chan uint32
 
@@ -59,6 +60,7 @@ type ringSink struct {
 
 func startRingSink(t *testing.T, r *ipcbuf.Ring) *ringSink {
 	s := &ringSink{r: r, max: r.MaxMessage(), done: make(chan struct{}), markers: make(chan uint32, 16), seqs: map[uint32][]uint32{}}
+	s.ctx, s.stop = context.WithCancel(context.Background())
 	go s.run()
 	t.Cleanup(func() { s.halt(t) })
 	return s
@@ -67,10 +69,13 @@ func startRingSink(t *testing.T, r *ipcbuf.Ring) *ringSink {
 func (s *ringSink) run() {
 	defer close(s.done)
 	buf := make([]byte, s.max)
-	for !s.stop.Load() {
-		n, err := s.r.RecvTimeout(buf, 100*time.Millisecond)
-		if errors.Is(err, ipcbuf.ErrTimeout) {
-			continue
+	for {
+		// One wait for each message, ended only by a message or by
+		// halt: a wait that gave up and looked again would hide a
+		// consumer that sleeps through a wake-up.
+		n, err := s.r.RecvContext(s.ctx, buf)
+		if s.ctx.Err() != nil {
+			return
 		}
 		if err == nil {
 			err = s.take(buf[:n])
@@ -111,7 +116,7 @@ func (s *ringSink) take(m []byte) error {
 // halt stops the sink and fails the test if it met a bad message.
 func (s *ringSink) halt(t *testing.T) {
 	t.Helper()
-	s.stop.Store(true)
+	s.stop()
 	<-s.done
 	if err := s.failed(); err != nil {
 		t.Fatalf("the parent's consumer: %v", err)
@@ -222,7 +227,7 @@ func TestSoakRingKillProducer(t *testing.T) {
 	cfgs := make([]ringCfg, rounds)
 	for i := range plans {
 		plans[i] = plan{hold: rng.IntN(3) == 0, slow: rng.IntN(2) == 0, wait: time.Duration(rng.IntN(15000)) * time.Microsecond}
-		cfgs[i] = ringCfg{id: i + 1, hold: -1, report: true, noAbort: true, await: true}
+		cfgs[i] = ringCfg{id: i + 1, hold: -1, report: true, noAbort: true, await: true, slowFill: rng.IntN(2) == 0}
 		if plans[i].hold {
 			cfgs[i].hold = rng.IntN(40)
 		}
@@ -250,7 +255,7 @@ func TestSoakRingKillProducer(t *testing.T) {
 		lines := c.kill(t)
 		// A record it was writing is skipped within ringSkipBound.
 		st, took, ok := waitStat(t, r, ringSkipBound, func(st ipcbuf.RingStat) bool { return st.Writing == 0 })
-		qt.Assert(t, ok, qt.IsTrue, qt.Commentf("round %d: the dead producer's record not skipped %v after its death: %+v", round, took, st))
+		qt.Assert(t, ok, qt.IsTrue, qt.Commentf("round %d: the dead producer's record not skipped %v after its death (%d consumers asleep): %+v", round, took, st.ConsumersWaiting, st))
 		longest = max(longest, took)
 		sink.flows(t, b, round)
 		after := ringStat(t, r)
@@ -381,7 +386,7 @@ func TestSoakRingKillConsumer(t *testing.T) {
 	pool := &ringPool{t: t, role: "ring-consumer", target: target, cfgs: cfgs}
 	start := time.Now()
 	var victims []ringGot
-	var holds, lostRounds int
+	var holds int
 	lost0 := ringStat(t, r).Lost
 	for round, pl := range plans {
 		slowProducers.Store(pl.slow)
@@ -403,18 +408,18 @@ func TestSoakRingKillConsumer(t *testing.T) {
 			}
 		}
 		sink.flows(t, b, round)
-		// The message a held Message was is lost and counted: at the
-		// next release after the death (the mark's, at the latest).
-		want := func(st ipcbuf.RingStat) bool { return !pl.hold || st.Lost == before.Lost+1 }
+		// The message a held Message was is lost, and counted once its
+		// room is needed: the producers, sending on, soon need it. A
+		// message lost in an earlier round may be counted only now, but
+		// never more than one for each consumer killed.
+		want := func(st ipcbuf.RingStat) bool { return !pl.hold || st.Lost >= before.Lost+1 }
 		after, _, ok := waitStat(t, r, ringSkipBound, want)
-		qt.Assert(t, ok, qt.IsTrue, qt.Commentf("round %d: killed holding %q, and Lost did not count it: %+v", round, heldLine, after))
-		lost := after.Lost - before.Lost
-		qt.Assert(t, lost <= 1, qt.IsTrue, qt.Commentf("round %d: %d messages lost with one consumer", round, lost))
+		qt.Assert(t, ok, qt.IsTrue, qt.Commentf("round %d: killed holding %q, and Lost did not count it within %v: %+v", round, heldLine, ringSkipBound, after))
+		qt.Assert(t, after.Lost-lost0 <= uint64(round+1), qt.IsTrue, qt.Commentf("round %d: %d messages lost with %d consumers", round, after.Lost-lost0, round+1))
 		qt.Assert(t, after.Skipped, qt.Equals, before.Skipped)
 		if pl.hold {
 			holds++
 		}
-		lostRounds += int(lost)
 	}
 	stopProducers.Store(true)
 	sent := map[uint32]int{}
@@ -432,7 +437,7 @@ func TestSoakRingKillConsumer(t *testing.T) {
 	qt.Assert(t, st.Head, qt.Equals, st.Tail)
 	qt.Assert(t, st.Used, qt.Equals, int64(0), qt.Commentf("%+v", st))
 	lostTotal := st.Lost - lost0
-	qt.Assert(t, lostTotal, qt.Equals, uint64(lostRounds))
+	qt.Assert(t, lostTotal >= uint64(holds) && lostTotal <= uint64(rounds), qt.IsTrue, qt.Commentf("%d lost, %d consumers killed, %d holding a Message", lostTotal, rounds, holds))
 
 	got := append([]ringGot{sink.got()}, victims...)
 	missing := ringDelivery(t, sent, got)

@@ -59,6 +59,9 @@ type ringCfg struct {
 	// only), so that what the parent reads is what happened up to a kill.
 	report  bool
 	noAbort bool // producers: no aborted reservations (they count as skipped)
+	// slowFill: producers fill a Reservation in two halves 300 µs apart,
+	// so that a kill at a random moment often finds one being written.
+	slowFill bool
 	await   bool // say "open" once the ring is open, and wait for a line on stdin
 	// gate: after the first message, say "first" (the single role is
 	// this process's now) and wait for a line on stdin.
@@ -70,7 +73,7 @@ func (c ringCfg) String() string {
 	for _, f := range []struct {
 		on   bool
 		name string
-	}{{c.report, "report"}, {c.noAbort, "noabort"}, {c.await, "await"}, {c.gate, "gate"}} {
+	}{{c.report, "report"}, {c.noAbort, "noabort"}, {c.await, "await"}, {c.gate, "gate"}, {c.slowFill, "slowfill"}} {
 		if f.on {
 			s += "," + f.name + "=1"
 		}
@@ -104,6 +107,8 @@ func parseRingCfg(s string) (ringCfg, error) {
 			c.await = v == "1"
 		case "gate":
 			c.gate = v == "1"
+		case "slowfill":
+			c.slowFill = v == "1"
 		default:
 			err = fmt.Errorf("unknown key %q", k)
 		}
@@ -304,6 +309,10 @@ func ringSendOne(ctx context.Context, r *ipcbuf.Ring, m []byte, seq int, cfg rin
 		}
 		if len(v.Bytes()) != len(m) {
 			return fmt.Errorf("a reservation of %d bytes has %d", len(m), len(v.Bytes()))
+		}
+		if cfg.slowFill {
+			copy(v.Bytes()[:len(m)/2], m)
+			time.Sleep(300 * time.Microsecond)
 		}
 		copy(v.Bytes(), m)
 		return v.Commit()
