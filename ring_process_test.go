@@ -62,7 +62,7 @@ type ringCfg struct {
 	// slowFill: producers fill a Reservation in two halves 300 µs apart,
 	// so that a kill at a random moment often finds one being written.
 	slowFill bool
-	await   bool // say "open" once the ring is open, and wait for a line on stdin
+	await    bool // say "open" once the ring is open, and wait for a line on stdin
 	// gate: after the first message, say "first" (the single role is
 	// this process's now) and wait for a line on stdin.
 	gate bool
