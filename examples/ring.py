@@ -15,10 +15,12 @@ anyone waits. It relies on x86-64's ordering of aligned stores (RING.md,
 "Memory order"); it refuses to run on other machines.
 
 Usage:
-  ring.py send RING [--hex] [--timeout S] [--offset N] MSG...
-  ring.py send RING [--hex] [--timeout S] [--offset N] -     (one message a line on stdin)
-  ring.py recv RING COUNT [--hex] [--timeout S] [--offset N] (one message a line on stdout)
+  ring.py send RING [OPTIONS] MSG...
+  ring.py send RING [OPTIONS] -        (one message a line on stdin)
+  ring.py recv RING COUNT [OPTIONS]    (one message a line on stdout)
   ring.py stat RING [--offset N]
+
+OPTIONS: --hex, --timeout SECONDS, --offset N, --verbose.
 
 RING is a file path, or *name for the POSIX shared memory object name
 (/dev/shm/name). --hex gives and prints messages in hexadecimal, so that a
@@ -26,6 +28,8 @@ message may hold any byte (and be empty); otherwise a message is its UTF-8
 text and recv prints each as text. --offset is where the ring starts in the
 file (a multiple of 8; default 0). --timeout bounds each wait for space or
 for a message (default: wait for ever); on timeout the command exits 3.
+--verbose says at the end, on stderr, how many messages went and how
+many times the ring was full (send) or empty (recv) when looked at.
 The exit status is 0 on success, 1 on an error, 2 on bad usage; an error
 says what was wrong on stderr, and a file that is not a ring is refused
 before anything is written to it.
@@ -129,6 +133,7 @@ class Ring:
         if offset < 0 or offset % 8:
             raise RingError("%s: offset %d is not a non-negative multiple of 8" % (path, offset))
         self.path, self.role = path, role
+        self.waits = 0  # times send found the ring full, or recv empty
         fd = os.open(path, os.O_RDWR)
         try:
             size = os.fstat(fd).st_size
@@ -282,9 +287,14 @@ class Ring:
                     padded = True
             if t + s - f <= c and t % c + s <= c:
                 break
-            # Full: publish the padding, if any, and wait for space.
+            # Full: publish the padding, if any, and wait for space. A
+            # consumer asleep on the empty ring must pass the padding to
+            # give its room back: wake it, as after a message.
             if padded:
                 self.store64(OFF_TAIL, t)
+                self._wake(OFF_DATA_SEQ, 1)
+            if pause == POLL:
+                self.waits += 1
             if deadline is not None and time.monotonic() >= deadline:
                 raise Timeout("%s: no space for a %d-byte message in %g s" % (self.path, n, timeout))
             time.sleep(pause)
@@ -333,6 +343,8 @@ class Ring:
                     break
                 else:
                     raise RingError("%s: corrupt ring: the record at head %d is in state %d" % (self.path, h, state))
+            if pause == POLL:
+                self.waits += 1
             if deadline is not None and time.monotonic() >= deadline:
                 raise Timeout("%s: no message in %g s" % (self.path, timeout))
             time.sleep(pause)
@@ -417,11 +429,13 @@ def main(argv):
     if len(argv) < 2:
         usage("need a command and a ring")
     cmd, path, rest = argv[0], ring_path(argv[1]), argv[2:]
-    hexmode, timeout, offset, args = False, None, 0, []
+    hexmode, verbose, timeout, offset, args = False, False, None, 0, []
     it = iter(rest)
     for a in it:
         if a == "--hex":
             hexmode = True
+        elif a == "--verbose":
+            verbose = True
         elif a in ("--timeout", "--offset"):
             v = next(it, None)
             if v is None:
@@ -444,6 +458,7 @@ def main(argv):
             else:
                 msgs = iter(args)
             r = Ring(path, "producer", offset)
+            n = 0
             try:
                 for m in msgs:
                     try:
@@ -451,8 +466,11 @@ def main(argv):
                     except ValueError:
                         raise RingError("message %r is not hexadecimal" % m)
                     r.send(data, timeout)
+                    n += 1
             finally:
                 r.close()
+                if verbose:
+                    sys.stderr.write("sent %d full %d\n" % (n, r.waits))
         elif cmd == "recv":
             if len(args) != 1:
                 usage("recv needs a count")
@@ -461,16 +479,20 @@ def main(argv):
             except ValueError:
                 usage("count %r is not a number" % args[0])
             r = Ring(path, "consumer", offset)
+            n = 0
             try:
-                for _ in range(count):
+                while n < count:
                     m = r.recv(timeout)
                     if hexmode:
                         sys.stdout.write(m.hex() + "\n")
                     else:
                         sys.stdout.write(m.decode(errors="backslashreplace") + "\n")
                     sys.stdout.flush()
+                    n += 1
             finally:
                 r.close()
+                if verbose:
+                    sys.stderr.write("got %d empty %d\n" % (n, r.waits))
         elif cmd == "stat":
             r = Observer(path, None, offset)
             try:
