@@ -64,6 +64,14 @@
 // (OpenSemaphore: "*name" is a POSIX named semaphore, a key a System V
 // set). Each documents what the others see when a process dies.
 //
+// # Messages
+//
+// A Ring (CreateRing, OpenRing) is a queue of messages in a buffer, for
+// any number of producers and consumers in any processes, which sleeps on
+// a futex word when there is nothing to do and survives a crash on either
+// side. Its layout and protocol are in RING.md at the root of the
+// repository, for programs in other languages.
+//
 // # Nil and zero buffers
 //
 // A *Buffer that is nil, or points to the zero Buffer, is not a buffer:

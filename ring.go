@@ -7,8 +7,8 @@ package ipcbuf
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"math/bits"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,7 +66,7 @@ var ErrEmpty = errors.New("ipcbuf: the ring is empty")
 // ErrBusy is matched by the error of a Ring call that needs a role someone
 // else holds: the producer of a SingleProducer ring (or the consumer of a
 // SingleConsumer ring) is another live process or another Ring.
-var ErrBusy = errors.New("ipcbuf: the ring's single producer or consumer is another live process or Ring")
+var ErrBusy = errors.New("ipcbuf: busy")
 
 // Ring is a queue of messages of bytes in a Buffer: one or more goroutines
 // and processes send, one or more receive, and each message goes to
@@ -98,11 +98,19 @@ type Ring struct {
 
 	// For the single roles: one goroutine at a time acts in the role, and
 	// held says whether this Ring holds the role's lock in the header.
-	pmu, cmu   sync.Mutex
-	pheld      bool // guarded by pmu
-	cheld      bool // guarded by cmu
-	lastCheck  atomic.Int64
-	closedRing atomic.Bool
+	pmu, cmu sync.Mutex
+	pheld    bool // guarded by pmu
+	cheld    bool // guarded by cmu
+	pclean   runtime.Cleanup
+	cclean   runtime.Cleanup
+
+	// The free position this process's producers last read, and the tail
+	// its consumers last read: behind the real ones, and so safe to act
+	// on without reading the other side's cache line for every message.
+	// Guarded by the producers' (consumers') lock, or by pmu (cmu).
+	freeSeen, tailSeen uint64
+	lastCheck          atomic.Int64
+	closedRing         atomic.Bool
 }
 
 // A RingOption changes how CreateRing makes a ring or how a Ring behaves.
@@ -366,30 +374,27 @@ func (r *Ring) Stat() (RingStat, error) {
 // Close ends r's single roles, so that another producer or consumer can
 // take them, and makes r's later calls fail with fs.ErrClosed. It does not
 // close the Buffer, and it does not wait for r's calls in flight. Close is
-// idempotent.
+// idempotent. A Ring dropped without Close gives its roles back when the
+// garbage collector finds it. Close the Ring before its Buffer: a role
+// whose Buffer is closed first stays with this process until it ends, when
+// others take it over.
 func (r *Ring) Close() error {
 	if r.closedRing.Swap(true) {
 		return nil
 	}
-	var err error
 	for _, role := range []struct {
-		mu   *sync.Mutex
-		held *bool
-		off  uintptr
-	}{{&r.pmu, &r.pheld, ringPLockOff}, {&r.cmu, &r.cheld, ringCLockOff}} {
+		mu    *sync.Mutex
+		held  *bool
+		clean *runtime.Cleanup
+		off   uintptr
+	}{{&r.pmu, &r.pheld, &r.pclean, ringPLockOff}, {&r.cmu, &r.cheld, &r.cclean, ringCLockOff}} {
 		role.mu.Lock()
 		if *role.held {
 			*role.held = false
-			_, e := guarded(r.b, "ringClose", true, func(mem []byte) (struct{}, error) {
-				atomic.CompareAndSwapUint64(r.view(mem).u64(role.off), ringSelf(), 0)
-				return struct{}{}, nil
-			})
-			err = errors.Join(err, e)
+			role.clean.Stop()
+			ringGiveBack(ringRole{b: r.b, off: role.off})
 		}
 		role.mu.Unlock()
 	}
-	if errors.Is(err, fs.ErrClosed) {
-		return nil // the buffer went first: the role went with this process's mapping
-	}
-	return err
+	return nil
 }

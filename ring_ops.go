@@ -9,8 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"runtime"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // An attempt's outcome, besides an error.
@@ -131,16 +134,22 @@ func (r *Ring) reserve(op string, n int, ctx context.Context, deadline time.Time
 			if check {
 				r.unwedge(v)
 			}
-			p, full, err := r.reserveRecord(v, op, uint64(n), try)
+			whole := fill
+			if r.flags&ringSingleProducer == 0 && n > ringLockedCopy {
+				whole = nil // copied after the lock is given back
+			}
+			p, full, err := r.reserveRecord(v, op, uint64(n), try, whole)
 			if err != nil || full {
 				return ringStalled, err // room depends on consumers that may have died
 			}
-			if fill == nil {
+			switch {
+			case fill == nil:
 				res = &Reservation{r: r, p: p, data: v.bytes(p, uint64(n))}
-				return ringDone, nil
+			case whole == nil:
+				fill(v.bytes(p, uint64(n)))
+				return ringDone, r.finishRecord(v, op, p, ringCommitted)
 			}
-			fill(v.bytes(p, uint64(n)))
-			return ringDone, r.finishRecord(v, op, p, ringCommitted)
+			return ringDone, nil
 		})
 	})
 	if errors.Is(err, errNotReady) {
@@ -150,20 +159,20 @@ func (r *Ring) reserve(op string, n int, ctx context.Context, deadline time.Time
 }
 
 // reserveRecord takes the producers' lock, reserves and gives it back.
-func (r *Ring) reserveRecord(v ringView, op string, n uint64, try bool) (p uint64, full bool, err error) {
+func (r *Ring) reserveRecord(v ringView, op string, n uint64, try bool, fill func([]byte)) (p uint64, full bool, err error) {
 	if r.flags&ringSingleProducer != 0 {
 		r.pmu.Lock()
 		defer r.pmu.Unlock()
 		if err := r.takeRole(v, op, "producer", ringPLockOff, &r.pheld); err != nil {
 			return 0, false, err
 		}
-		return v.reserve(n)
+		return v.reserve(n, fill, &r.freeSeen)
 	}
 	if ok, err := r.lockPerCall(v, op, "producers'", ringPLockOff, try); !ok {
 		return 0, true, err
 	}
 	defer v.unlock(ringPLockOff)
-	return v.reserve(n)
+	return v.reserve(n, fill, &r.freeSeen)
 }
 
 // takeRole makes sure this Ring holds a single role's lock, taking it if
@@ -180,10 +189,34 @@ func (r *Ring) takeRole(v ringView, op, role string, off uintptr, held *bool) er
 		return r.b.pathError(op, fmt.Errorf("%w: process %d is the ring's single %s", ErrBusy, uint32(holder), role))
 	}
 	*held = true
+	// A Ring dropped without Close gives its role back when collected.
+	c := runtime.AddCleanup(r, ringGiveBack, ringRole{b: r.b, off: off})
+	if off == ringPLockOff {
+		r.pclean = c
+	} else {
+		r.cclean = c
+	}
 	if res == tookOver && off == ringCLockOff {
 		return v.advanceFree(true) // what the dead consumer held is lost
 	}
 	return nil
+}
+
+// ringRole is a single role's lock in a ring: what Close, or the cleanup
+// of a Ring dropped without it, gives back.
+type ringRole struct {
+	b   *Buffer
+	off uintptr
+}
+
+// ringGiveBack gives a role back if this process holds it. On a Buffer
+// closed meanwhile it does nothing: the role then stays with this process
+// until it ends.
+func ringGiveBack(role ringRole) {
+	_, _ = guarded(role.b, "ringClose", true, func(mem []byte) (struct{}, error) {
+		atomic.CompareAndSwapUint64((*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(mem)), role.off)), ringSelf(), 0)
+		return struct{}{}, nil
+	})
 }
 
 // lockPerCall takes a per-message lock. Its holders keep it for a few
@@ -246,11 +279,11 @@ func (r *Ring) RecvContext(ctx context.Context, p []byte) (int, error) {
 func (r *Ring) TryRecv(p []byte) (int, error) { return r.recv("ringRecv", p, nil, time.Time{}, true) }
 
 func (r *Ring) recv(op string, p []byte, ctx context.Context, deadline time.Time, try bool) (int, error) {
-	m, err := r.claim(op, uint64(len(p)), ctx, deadline, try, p)
-	if m == nil {
-		return 0, err
+	if p == nil {
+		p = []byte{} // dst nil means Peek
 	}
-	return m.n, err
+	_, n, err := r.claim(op, uint64(len(p)), ctx, deadline, try, p)
+	return n, err
 }
 
 // Message is a message Peek handed out, still in the ring: read Bytes,
@@ -266,7 +299,8 @@ type Message struct {
 // Peek waits for the next message and returns it in place: no copy. It is
 // this caller's alone (no other consumer gets it); Release it when done.
 func (r *Ring) Peek() (*Message, error) {
-	return r.claim("ringPeek", 1<<32, nil, time.Time{}, false, nil)
+	m, _, err := r.claim("ringPeek", 1<<32, nil, time.Time{}, false, nil)
+	return m, err
 }
 
 // PeekContext is Peek until ctx is done.
@@ -274,13 +308,15 @@ func (r *Ring) PeekContext(ctx context.Context) (*Message, error) {
 	if ctx == nil {
 		return nil, r.b.pathError("ringPeek", invalid("nil context"))
 	}
-	return r.claim("ringPeek", 1<<32, ctx, time.Time{}, false, nil)
+	m, _, err := r.claim("ringPeek", 1<<32, ctx, time.Time{}, false, nil)
+	return m, err
 }
 
 // TryPeek is Peek without waiting: an error matching ErrEmpty if no
 // message is ready now.
 func (r *Ring) TryPeek() (*Message, error) {
-	return r.claim("ringPeek", 1<<32, nil, time.Time{}, true, nil)
+	m, _, err := r.claim("ringPeek", 1<<32, nil, time.Time{}, true, nil)
+	return m, err
 }
 
 // Bytes returns the message's bytes in the ring, valid until Release.
@@ -300,16 +336,16 @@ func (m *Message) Release() error {
 }
 
 // claim is Recv (into dst) and Peek (dst nil).
-func (r *Ring) claim(op string, room uint64, ctx context.Context, deadline time.Time, try bool, dst []byte) (*Message, error) {
+func (r *Ring) claim(op string, room uint64, ctx context.Context, deadline time.Time, try bool, dst []byte) (m *Message, got int, err error) {
 	if r.closedRing.Load() {
-		return nil, r.b.closedError(op)
+		return nil, 0, r.b.closedError(op)
 	}
-	var m *Message
 	var short uint64
-	err := r.block(op, ctx, deadline, try, ringDataSeqOff, ringDataWaitOff, func(check bool) (int, error) {
+	got = -1
+	err = r.block(op, ctx, deadline, try, ringDataSeqOff, ringDataWaitOff, func(check bool) (int, error) {
 		return guarded(r.b, op, true, func(mem []byte) (int, error) {
 			v := r.view(mem)
-			p, n, res, err := r.claimRecord(v, op, room, check, try)
+			p, n, res, copied, err := r.claimRecord(v, op, room, check, try, dst)
 			switch {
 			case err != nil:
 				return ringDone, err
@@ -325,41 +361,51 @@ func (r *Ring) claim(op string, room uint64, ctx context.Context, deadline time.
 				m = &Message{r: r, p: p, n: int(n), data: v.bytes(p, n)}
 				return ringDone, nil
 			}
+			got = int(n)
+			if copied {
+				return ringDone, nil
+			}
 			copy(dst, v.bytes(p, n))
-			m = &Message{r: r, p: p, n: int(n)}
 			return ringDone, r.releaseRecord(v, op, p)
 		})
 	})
 	switch {
 	case errors.Is(err, errNotReady):
-		return nil, r.b.pathError(op, ErrEmpty)
-	case err == nil && m == nil:
-		return &Message{n: int(short)}, r.b.pathError(op, fmt.Errorf("%w: the next message is %d bytes and the room given is %d", io.ErrShortBuffer, short, room))
+		return nil, 0, r.b.pathError(op, ErrEmpty)
+	case err == nil && m == nil && got < 0:
+		return nil, int(short), r.b.pathError(op, fmt.Errorf("%w: the next message is %d bytes and the room given is %d", io.ErrShortBuffer, short, room))
 	}
-	return m, err
+	return m, got, err
 }
 
 // claimRecord takes the consumers' lock, claims and gives it back, and
 // wakes another sleeping consumer if more messages wait.
-func (r *Ring) claimRecord(v ringView, op string, room uint64, check, try bool) (p, n uint64, res claimResult, err error) {
+func (r *Ring) claimRecord(v ringView, op string, room uint64, check, try bool, dst []byte) (p, n uint64, res claimResult, copied bool, err error) {
 	if r.flags&ringSingleConsumer != 0 {
 		r.cmu.Lock()
 		defer r.cmu.Unlock()
 		if err := r.takeRole(v, op, "consumer", ringCLockOff, &r.cheld); err != nil {
-			return 0, 0, 0, err
+			return 0, 0, 0, false, err
 		}
-		return v.claim(room, check)
+		return v.claim(room, check, dst, math.MaxUint64, &r.tailSeen)
 	}
 	if ok, err := r.lockPerCall(v, op, "consumers'", ringCLockOff, try); !ok {
-		return 0, 0, notReady, err
+		return 0, 0, notReady, false, err
 	}
-	p, n, res, err = v.claim(room, check)
+	p, n, res, copied, err = v.claim(room, check, dst, ringLockedCopy, &r.tailSeen)
 	v.unlock(ringCLockOff)
 	if res == claimed && v.waiting(ringDataWaitOff) {
 		v.wake(ringDataSeqOff, 1) // pass the baton: the wake that brought us may have been meant for the next message too
 	}
-	return p, n, res, err
+	return p, n, res, copied, err
 }
+
+// ringLockedCopy is the longest message that a ring with several
+// producers (or consumers) copies in (or out) with the lock held. A longer
+// copy would keep the other producers (consumers) waiting, so it goes
+// through the writing (claimed) state and is copied after the lock is
+// given back, at the price of two more atomic steps.
+const ringLockedCopy = 4096
 
 // releaseRecord releases this process's claimed record at p and moves
 // free on.

@@ -121,11 +121,6 @@ func (v ringView) owner(p uint64) (pid, ticket uint32) {
 	return atomic.LoadUint32(v.u32(v.at(p) + ringRecPid)), atomic.LoadUint32(v.u32(v.at(p) + ringRecTicket))
 }
 
-func (v ringView) setOwner(p uint64, pid, ticket uint32) {
-	atomic.StoreUint32(v.u32(v.at(p)+ringRecPid), pid)
-	atomic.StoreUint32(v.u32(v.at(p)+ringRecTicket), ticket)
-}
-
 // ringSelf returns this process's owner word: pid in the low half, ticket
 // in the high half, as numbers (RING.md, "Owners").
 func ringSelf() uint64 {
@@ -135,44 +130,80 @@ func ringSelf() uint64 {
 
 func ringOwnerAlive(w uint64) bool { return mutexOwnerAlive(uint32(w), uint32(w>>32)) }
 
-// reserve makes a record for an n-byte message at the tail, in the writing
-// state, and publishes it. The producers' lock is held. full reports that
-// there is no room now (a padding record may have been published).
-func (v ringView) reserve(n uint64) (p uint64, full bool, err error) {
-	// Only tail and free: head is the consumers' line, and reading it
-	// would cost a cache miss per message.
+// reserve makes a record for an n-byte message at the tail and publishes
+// it, with the producers' lock held. With fill nil the record is left in
+// the writing state for its producer to fill and commit after the lock
+// is given back; with fill, the message is written under the lock and
+// the record published committed, which saves two atomic steps and the
+// window where a producer can die with a record half written. full
+// reports that there is no room now (a padding record may have been
+// published).
+func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, full bool, err error) {
+	// free is the consumers' line, written with every message: read it
+	// only when the free position this producer saw last (*seen, which
+	// can only be behind) leaves no room. head is not read at all.
 	tail := atomic.LoadUint64(v.u64(ringTailOff))
-	free := atomic.LoadUint64(v.u64(ringFreeOff))
-	if free > tail || tail-free > v.cap || (free|tail)&7 != 0 {
-		// free moved between the loads: read again, in a safe order.
-		if free, _, tail, err = v.positions(); err != nil {
-			return 0, false, err
-		}
-	}
+	free := *seen
 	size := ringRecSize(n)
+	need := size
+	if left := v.cap - tail&v.mask; size > left {
+		need += left
+	}
+	if free > tail || tail+need-free > v.cap || tail&7 != 0 {
+		free = atomic.LoadUint64(v.u64(ringFreeOff))
+		if free > tail || tail-free > v.cap || (free|tail)&7 != 0 {
+			// free moved between the loads: read again, in a safe order.
+			if free, _, tail, err = v.positions(); err != nil {
+				return 0, false, err
+			}
+		}
+		*seen = free
+	}
 	t := tail
 	if left := v.cap - t&v.mask; size > left {
 		if t+left-free > v.cap {
 			return 0, true, nil
 		}
-		atomic.StoreUint64(v.state(t), t|ringPadding)
+		ringPut64(v.state(t), t|ringPadding) // published by the store of tail
 		t += left
 	}
 	if t+size-free > v.cap {
 		if t != tail {
-			atomic.StoreUint64(v.u64(ringTailOff), t) // publish the padding
+			// Publish the padding, and wake a consumer to pass it: the
+			// room this producer waits for may be behind it.
+			atomic.StoreUint64(v.u64(ringTailOff), t)
+			if atomic.LoadUint32(v.u32(ringDataWaitOff)) != 0 {
+				v.wake(ringDataSeqOff, 1)
+			}
 		}
 		return 0, true, nil
 	}
+	// The header is written with plain stores: the store of tail, after
+	// them, publishes them (consumers read a record only below tail).
 	me := mutexSelf()
-	at := v.at(t)
-	atomic.StoreUint32(v.u32(at+ringRecLen), uint32(n))
-	atomic.StoreUint32(v.u32(at+ringRecPid), me.pid)
-	atomic.StoreUint32(v.u32(at+ringRecTicket), me.ticket)
-	atomic.StoreUint32(v.u32(at+ringRecRsv), 0)
-	atomic.StoreUint64(v.state(t), t|ringWriting)
+	h := (*ringRecord)(unsafe.Add(v.base, v.at(t)))
+	ringPut32(&h.len, uint32(n))
+	ringPut32(&h.pid, me.pid)
+	ringPut32(&h.ticket, me.ticket)
+	ringPut32(&h.reserved, 0)
+	state := uint64(ringWriting)
+	if fill != nil {
+		fill(v.bytes(t, n))
+		state = ringCommitted
+	}
+	ringPut64(&h.state, t|state)
 	atomic.StoreUint64(v.u64(ringTailOff), t+size)
+	if fill != nil && atomic.LoadUint32(v.u32(ringDataWaitOff)) != 0 {
+		v.wake(ringDataSeqOff, 1)
+	}
 	return t, false, nil
+}
+
+// ringRecord is a record's header; see RING.md.
+type ringRecord struct {
+	state            uint64
+	len, pid, ticket uint32
+	reserved         uint32
 }
 
 // finish ends the writing of the record at p: to committed, or to
@@ -208,32 +239,42 @@ const (
 // claim takes the message at head for this process, with the consumers'
 // lock held, passing over padding, skipped records and (when check is set)
 // records whose producer is dead. room is the most bytes the caller takes;
-// a longer message is left where it is (tooShort, with its length).
-func (v ringView) claim(room uint64, check bool) (p, n uint64, res claimResult, err error) {
+// a longer message is left where it is (tooShort, with its length). With
+// dst, a message of up to copyMax bytes is copied into dst and released
+// under the lock, which saves the claimed state's two atomic steps (copied
+// reports it); any other is left claimed for the caller to release.
+func (v ringView) claim(room uint64, check bool, dst []byte, copyMax uint64, seen *uint64) (p, n uint64, res claimResult, copied bool, err error) {
 	for {
-		// Only head and tail: free is read only to report a corrupt ring.
+		// tail is the producers' line, written with every message: read
+		// it only when head has reached the tail this consumer saw last
+		// (*seen, which can only be behind). free is read only to report
+		// a corrupt ring.
 		head := atomic.LoadUint64(v.u64(ringHeadOff))
-		tail := atomic.LoadUint64(v.u64(ringTailOff))
+		tail := *seen
+		if head >= tail {
+			tail = atomic.LoadUint64(v.u64(ringTailOff))
+			*seen = tail
+		}
 		if head == tail {
-			return 0, 0, empty, nil
+			return 0, 0, empty, false, nil
 		}
 		if head > tail || tail-head > v.cap || (head|tail)&7 != 0 {
 			if _, _, _, err := v.positions(); err != nil {
-				return 0, 0, 0, err
+				return 0, 0, 0, false, err
 			}
 			continue
 		}
 		w, size, err := v.record(head, tail)
 		if err != nil {
-			return 0, 0, 0, err
+			return 0, 0, 0, false, err
 		}
 		switch w & ringStateMask {
 		case ringPadding, ringSkipped:
-			atomic.StoreUint64(v.u64(ringHeadOff), head+size)
+			v.pass(head, size)
 			continue
 		case ringWriting:
 			if !check || ringOwnerAlive(v.ownerWord(head)) {
-				return head, 0, notReady, nil
+				return head, 0, notReady, false, nil
 			}
 			if atomic.CompareAndSwapUint64(v.state(head), w, head|ringSkipped) {
 				atomic.AddUint64(v.u64(ringSkippedOff), 1)
@@ -243,17 +284,38 @@ func (v ringView) claim(room uint64, check bool) (p, n uint64, res claimResult, 
 			// claimed at head: a consumer died before it stored head, so
 			// it never handed the message out. It is this one's now.
 		default: // released at head
-			return 0, 0, 0, ringCorrupt("record at position %d is released but head has not passed it", head)
+			return 0, 0, 0, false, ringCorrupt("record at position %d is released but head has not passed it", head)
 		}
-		n = uint64(atomic.LoadUint32(v.u32(v.at(head) + ringRecLen)))
+		h := (*ringRecord)(unsafe.Add(v.base, v.at(head)))
+		n = uint64(h.len)
 		if n > room {
-			return head, n, tooShort, nil
+			return head, n, tooShort, false, nil
+		}
+		if dst != nil && n <= copyMax {
+			copy(dst, v.bytes(head, n))
+			ringPut64(&h.state, head|ringReleased) // published by the store of head
+			v.pass(head, size)
+			return head, n, claimed, true, nil
 		}
 		me := mutexSelf()
-		v.setOwner(head, me.pid, me.ticket)
-		atomic.StoreUint64(v.state(head), head|ringClaimed)
+		ringPut32(&h.pid, me.pid)
+		ringPut32(&h.ticket, me.ticket)
+		atomic.StoreUint64(&h.state, head|ringClaimed)
 		atomic.StoreUint64(v.u64(ringHeadOff), head+size)
-		return head, n, claimed, nil
+		return head, n, claimed, false, nil
+	}
+}
+
+// pass moves head over the done record at head, and free with it when
+// free was there too (no message before it is still held), waking the
+// producers waiting for room.
+func (v ringView) pass(head, size uint64) {
+	atomic.StoreUint64(v.u64(ringHeadOff), head+size)
+	if atomic.LoadUint64(v.u64(ringFreeOff)) == head {
+		atomic.StoreUint64(v.u64(ringFreeOff), head+size)
+		if atomic.LoadUint32(v.u32(ringSpaceWait)) != 0 {
+			v.wake(ringSpaceSeqOff, 1<<30)
+		}
 	}
 }
 

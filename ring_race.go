@@ -1,0 +1,16 @@
+//go:build race
+
+package ipcbuf
+
+import "sync/atomic"
+
+// Under the race detector, the ring's plain stores of record headers are
+// atomic: Stat reads headers without a lock while they may be rewritten,
+// which is harmless (it reports what it saw) but which the detector, not
+// knowing that the bytes are another process's too, would call a race.
+// Elsewhere they stay plain (ring_norace.go): the store of tail or head
+// that follows them publishes them, and an atomic store costs a locked
+// instruction on x86.
+
+func ringPut64(p *uint64, v uint64) { atomic.StoreUint64(p, v) }
+func ringPut32(p *uint32, v uint32) { atomic.StoreUint32(p, v) }
