@@ -19,7 +19,7 @@ import (
 // An attempt's outcome, besides an error.
 const (
 	ringDone    = iota
-	ringIdle    // nothing to do until the other side acts, which wakes us
+	ringIdle    // nothing to do until the other side acts, which wakes us (see block)
 	ringStalled // waiting on a process that may have died: sleep in slices and check it
 )
 
@@ -441,9 +441,12 @@ var errNotReady = errors.New("not ready")
 // block runs attempt until it is done, sleeping between attempts on the
 // sequence word at seq (and counting itself in the waiting count at wait)
 // until a wake-up, ctx is done, or deadline passes. A Try call makes one
-// attempt and returns errNotReady if it found nothing to do. An attempt
-// that is stalled on a process that may be dead sleeps at most a slice,
-// 1 ms doubling up to MutexCheckInterval, and the next attempt checks.
+// attempt and returns errNotReady if it found nothing to do. No sleep
+// outlasts MutexCheckInterval, whatever it waits for: a wake-up can be
+// lost with a process that died after the kernel woke it and before it
+// looked, and the next look finds what it was for. An attempt that is
+// stalled on a process that may be dead sleeps 1 ms first, doubling up to
+// MutexCheckInterval, and the next attempt checks that process.
 func (r *Ring) block(op string, ctx context.Context, deadline time.Time, try bool, seq, wait uintptr, attempt func(check bool) (int, error)) error {
 	check := try && r.checkDue()
 	st, err := attempt(check)
@@ -473,11 +476,13 @@ func (r *Ring) block(op string, ctx context.Context, deadline time.Time, try boo
 			_, _ = r.enterWait(op, seq, wait, ^uint32(0))
 			return err
 		}
-		until, sliced := deadline, false
+		slice := MutexCheckInterval
 		if st == ringStalled {
-			if end := time.Now().Add(nap); until.IsZero() || end.Before(until) {
-				until, sliced = end, true
-			}
+			slice = nap
+		}
+		until, sliced := deadline, false
+		if end := time.Now().Add(slice); until.IsZero() || end.Before(until) {
+			until, sliced = end, true
 		}
 		werr := r.b.waitWord(op, int(seq), s, ctx, until)
 		_, _ = r.enterWait(op, seq, wait, ^uint32(0))
@@ -485,7 +490,10 @@ func (r *Ring) block(op string, ctx context.Context, deadline time.Time, try boo
 		switch {
 		case werr == nil:
 		case sliced && errors.Is(werr, ErrTimeout):
-			check, nap = true, min(2*nap, MutexCheckInterval)
+			check = true
+			if st == ringStalled {
+				nap = min(2*nap, MutexCheckInterval)
+			}
 		default:
 			return werr
 		}

@@ -53,6 +53,11 @@ func (v ringView) state(p uint64) *uint64 { return v.u64(v.at(p)) }
 
 // bytes returns the n bytes of the message of the record at p.
 func (v ringView) bytes(p, n uint64) []byte {
+	if n == 0 {
+		// An empty record may end the data area: its message would start
+		// one past the end of the memory, a pointer Go may not make.
+		return []byte{}
+	}
 	return unsafe.Slice((*byte)(unsafe.Add(v.base, v.at(p)+ringRecHdr)), n)
 }
 

@@ -163,18 +163,3 @@ func runGet(args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
-
-func runRm(args []string, stdout, stderr io.Writer) int {
-	flags := newFlagSet("rm")
-	if st := parseFlags(flags, args, []string{"TARGET"}, stdout, stderr); st >= 0 {
-		return st
-	}
-	target := flags.Arg(0)
-	if st := checkTarget(stderr, "rm", target); st >= 0 {
-		return st
-	}
-	if err := ipcbuf.Remove(target); err != nil {
-		return failure(stderr, err)
-	}
-	return 0
-}

@@ -29,9 +29,16 @@ commands:
            write STRING into TARGET (Node's buf.write); print the bytes written
   get [--start N] [--end N] [--enc E] TARGET
            print TARGET's bytes from start to end, decoded (Node's buf.toString)
-  rm TARGET
-           remove TARGET: a shared memory object or a regular file, never a
-           directory, FIFO, socket, device or symbolic link
+  ls [--json] [--attach] [FILE...]
+           list every POSIX and System V object (and FILEs), with who maps it
+  stat [--json] [--sem] TARGET
+           show one object in full: mode, owner, times, who maps it, its ring
+  dump [--offset N] [--length N] [--enc E] TARGET
+           print TARGET's bytes as hexdump -C does, or decoded
+  rm [--force] [--dry-run] TARGET...
+           remove TARGETs: shared memory objects or regular files, never a
+           directory, FIFO, socket, device or symbolic link; refuses one that
+           processes still have mapped unless --force
   sem create|post|wait|get|rm [flags] TARGET
            named semaphores: run "ipcbuf sem help"
   lock [--timeout D] TARGET -- COMMAND [ARG...]
@@ -46,7 +53,8 @@ TARGET is one of:
 Encodings (--enc): utf8 (default), utf16le, latin1, ascii, base64, base64url,
 hex, and Node's other spellings of them (utf-8, ucs2, binary, ...).
 Flags go before TARGET. Run "ipcbuf help <command>" for a command's flags.
-`
+
+` + exitCodesText
 
 // command is one subcommand: its one-line synopsis and what it does with its
 // arguments.
@@ -64,7 +72,10 @@ func init() {
 		"demo": {"demo", runDemoCommand},
 		"put":  {"put [--size N] [--offset N] [--enc E] TARGET STRING", runPut},
 		"get":  {"get [--start N] [--end N] [--enc E] TARGET", runGet},
-		"rm":   {"rm TARGET", runRm},
+		"rm":   {rmSynopsis, runRm},
+		"ls":   {lsSynopsis, runLs},
+		"stat": {statSynopsis, runStat},
+		"dump": {dumpSynopsis, runDump},
 		"sem":  {"sem create|post|wait|get|rm [flags] TARGET", runSem},
 		"lock": {lockSynopsis, runLock},
 		"help": {"help [command]", runHelp},
@@ -97,6 +108,9 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(args) == 0:
 		fmt.Fprint(stdout, usageText)
+		return 0
+	case len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		fmt.Fprintf(stdout, "usage: ipcbuf %s\n\n%s", commands["help"].synopsis, helpHelp)
 		return 0
 	case len(args) == 1:
 		if _, ok := commands[args[0]]; ok {
@@ -150,11 +164,14 @@ func printCommandUsage(w io.Writer, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "usage: ipcbuf %s\n", commands[fs.Name()].synopsis)
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)
-		if f.DefValue != "0" {
+		if f.DefValue != "0" && f.DefValue != "false" && f.DefValue != "" {
 			usage += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
-		fmt.Fprintf(w, "  --%s %s\n      %s\n", f.Name, arg, usage)
+		fmt.Fprintf(w, "  --%s\n      %s\n", strings.TrimSpace(f.Name+" "+arg), usage)
 	})
+	if help, ok := commandHelp[fs.Name()]; ok {
+		fmt.Fprintf(w, "\n%s", help)
+	}
 }
 
 // failure reports err and returns status 1.

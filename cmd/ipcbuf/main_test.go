@@ -498,7 +498,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"put", "*x"}, 2, false, []string{"put wants TARGET STRING", "usage: ipcbuf put"}},
 		{[]string{"put", "*x", "a", "b"}, 2, false, []string{"got 3 argument(s)"}},
 		{[]string{"get"}, 2, false, []string{"get wants TARGET", "usage: ipcbuf get"}},
-		{[]string{"rm", "*x", "*y"}, 2, false, []string{"rm wants TARGET"}},
+		{[]string{"rm"}, 2, false, []string{"rm wants TARGET", "usage: ipcbuf rm"}},
 		{[]string{"demo", "x"}, 2, false, []string{"demo takes no arguments"}},
 		{[]string{"put", "--size", "x", "*x", "a"}, 2, false, []string{`invalid value "x" for flag -size`}},
 		{[]string{"put", "--size", "-1", "*x", "a"}, 2, false, []string{"--size -1 is negative"}},
