@@ -48,7 +48,9 @@ func (r *Ring) SendContext(ctx context.Context, p []byte) error {
 }
 
 // TrySend is Send without waiting: if the ring has no room for p now, it
-// returns an error matching ErrFull.
+// returns an error matching ErrFull. It does too, matching ErrBusy as
+// well, if another producer has held the producers' lock for over a
+// millisecond (a process stopped or descheduled in the middle of a send).
 func (r *Ring) TrySend(p []byte) error { return r.send("ringSend", p, nil, time.Time{}, true) }
 
 func (r *Ring) send(op string, p []byte, ctx context.Context, deadline time.Time, try bool) error {
@@ -231,15 +233,22 @@ func ringGiveBack(role ringRole) {
 }
 
 // lockPerCall takes a per-message lock. Its holders keep it for a few
-// stores, so one that keeps it for a millisecond is a stopped process: a
-// Try call then fails with an error matching ErrBusy, and a blocking call
-// gets ok false with no error, sleeps a slice and tries again.
+// stores, so one that keeps it for a millisecond is a stopped or
+// descheduled process: a Try call then fails with an error matching
+// ErrFull (ErrEmpty for the consumers' lock) and ErrBusy, and a blocking
+// call gets ok false with no error, sleeps a slice and tries again.
 func (r *Ring) lockPerCall(v ringView, op, which string, off uintptr, try bool) (ok bool, err error) {
 	res, holder := v.lockSpin(off, time.Millisecond)
 	switch res {
 	case busy:
 		if try {
-			return false, r.b.pathError(op, fmt.Errorf("%w: the %s lock has been held by process %d for over a millisecond", ErrBusy, which, uint32(holder)))
+			// Not now, as a full (empty) ring is: callers that retry on
+			// ErrFull (ErrEmpty) retry on this too.
+			notNow := ErrFull
+			if off == ringCLockOff {
+				notNow = ErrEmpty
+			}
+			return false, r.b.pathError(op, fmt.Errorf("%w (%w: the %s lock has been held by process %d for over a millisecond)", notNow, ErrBusy, which, uint32(holder)))
 		}
 		return false, nil
 	case tookOver:
@@ -293,7 +302,8 @@ func (r *Ring) RecvContext(ctx context.Context, p []byte) (int, error) {
 }
 
 // TryRecv is Recv without waiting: an error matching ErrEmpty if no
-// message is ready now.
+// message is ready now (and ErrBusy as well if another consumer has held
+// the consumers' lock for over a millisecond).
 func (r *Ring) TryRecv(p []byte) (int, error) { return r.recv("ringRecv", p, nil, time.Time{}, true) }
 
 func (r *Ring) recv(op string, p []byte, ctx context.Context, deadline time.Time, try bool) (int, error) {
