@@ -5,14 +5,14 @@ GO      ?= go
 CC      ?= gcc
 TAGSETS := ipcbuf_noposix ipcbuf_nosysv ipcbuf_noposix,ipcbuf_nosysv
 
-.PHONY: all demo bench test test-race test-tags test-nocgo test-node-long test-soak test-sanitize fuzz vet cshim-check clean
+.PHONY: all demo bench test test-race test-tags test-nocgo test-goos test-node-long oracle test-soak test-sanitize fuzz vet cshim-check clean
 
 all: test
 
 demo:
 	$(GO) run ./cmd/ipcbuf demo
 
-test: vet cshim-check test-race test-tags test-nocgo
+test: vet cshim-check test-goos test-race test-tags test-nocgo
 
 vet:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: the files above need formatting"; exit 1; }
@@ -37,6 +37,23 @@ test-tags:
 test-nocgo:
 	CGO_ENABLED=0 $(GO) vet ./...
 	CGO_ENABLED=0 $(GO) test -count=1 .
+
+# Every GOOS builds. The cgo backends call Linux's C library, so with cgo
+# asked for, no C or cgo file may be part of a darwin or freebsd build (they
+# get memory buffers and errors.ErrUnsupported, as CGO_ENABLED=0 does); and
+# the builds without cgo, test files included (go vet compiles them), must
+# succeed for darwin, freebsd and windows.
+test-goos:
+	@set -e; for os in darwin freebsd; do \
+		echo "GOOS=$$os CGO_ENABLED=1 go list: no C or cgo files"; \
+		bad=$$(GOOS=$$os CGO_ENABLED=1 $(GO) list -f '{{.ImportPath}}: {{.CgoFiles}} {{.CFiles}} {{.CXXFiles}}' ./... | grep -v ': \[\] \[\] \[\]$$' || true); \
+		if [ -n "$$bad" ]; then echo "GOOS=$$os with cgo would compile Linux-only C or cgo files:"; echo "$$bad"; exit 1; fi; \
+	done
+	@set -e; for os in darwin freebsd windows; do \
+		echo "GOOS=$$os CGO_ENABLED=0 go build and go vet"; \
+		GOOS=$$os CGO_ENABLED=0 $(GO) build ./...; \
+		GOOS=$$os CGO_ENABLED=0 $(GO) vet ./...; \
+	done
 
 # The differential test against the real Node.js 20 at full size: at least
 # 100,000 generated calls spread over every method: by default 1,000,000

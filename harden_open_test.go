@@ -1,3 +1,5 @@
+//go:build linux
+
 package ipcbuf_test
 
 // The open path against hostile or odd objects: scenarios 17, 18, 20 and 24

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -578,30 +577,6 @@ func TestOptions(t *testing.T) {
 		qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid, qt.Commentf("Exclusive with size 0 can never create"))
 		_, err = ipcbuf.Open(missing, 0)
 		qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist, qt.Commentf("bad options created nothing"))
-	})
-}
-
-func TestModeExactUnderUmask(t *testing.T) {
-	forKinds(t, func(t *testing.T, kc kindCase) {
-		for _, umask := range []int{0o077, 0o000} {
-			for _, mode := range []fs.FileMode{0, 0o600, 0o640, 0o666, 0o604} {
-				target := kc.target(t)
-				old := syscall.Umask(umask)
-				var opts []ipcbuf.Option
-				if mode != 0 {
-					opts = append(opts, ipcbuf.Mode(mode))
-				}
-				b, err := ipcbuf.Open(target, 4096, opts...)
-				syscall.Umask(old)
-				qt.Assert(t, err, qt.IsNil)
-				b.Close()
-				want := mode
-				if want == 0 {
-					want = 0o600
-				}
-				qt.Assert(t, objectMode(t, kc.kind, target), qt.Equals, want, qt.Commentf("umask %#o, mode %#o", umask, mode))
-			}
-		}
 	})
 }
 
