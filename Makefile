@@ -55,12 +55,18 @@ test-goos:
 		GOOS=$$os CGO_ENABLED=0 $(GO) vet ./...; \
 	done
 
+# Record Node's answers: the generators of the tests against Node, run in
+# the live Node.js 20, write testdata/node_corpus.jsonl.gz, which go test
+# replays where there is no Node. Run it after changing a generator.
+oracle:
+	IPCBUF_ORACLE_RECORD=1 $(GO) test -count=1 -v -run '^TestNodeCorpusRecord$$' .
+
 # The differential test against the real Node.js 20 at full size: at least
 # 100,000 generated calls spread over every method: by default 1,000,000
 # (make test runs 20,000).
 NODE_CASES ?= 1000000
 test-node-long:
-	IPCBUF_NODE_CASES=$(NODE_CASES) $(GO) test -count=1 -v -run '^TestNodeDifferential$$' .
+	IPCBUF_REQUIRE_NODE=1 IPCBUF_NODE_CASES=$(NODE_CASES) $(GO) test -count=1 -v -run '^TestNodeDifferential$$' .
 
 # Every fuzz target in the package, each for FUZZTIME inputs. A count, not a
 # duration: with a duration, Go before 1.27 can end the run mid-input and
