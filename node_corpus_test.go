@@ -392,7 +392,7 @@ func corpusSpecs() []corpusSpec {
 // generator's recorded cases, compared on a Buffer of each kind in turn.
 func replayDifferential(t *testing.T) {
 	c := corpusOrSkip(t)
-	t.Logf("node is not on PATH: replaying the answers of Node %s recorded in %s (make oracle records them; IPCBUF_REQUIRE_NODE=1 requires the live Node)", c.Node, nodeCorpusPath)
+	t.Logf("node is not on PATH: replaying the answers of Node %s recorded in %s (make oracle records them; IPCBUF_REQUIRE_NODE=1 requires the live Node; IPCBUF_NODE_SEED and IPCBUF_NODE_CASES are for the live Node)", c.Node, nodeCorpusPath)
 	only := regexp.MustCompile(os.Getenv("IPCBUF_NODE_ONLY"))
 	arenas := openArenas(t)
 	total := 0
