@@ -22,9 +22,11 @@ vet:
 cshim-check:
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -pedantic -DIPCBUF_POSIX -DIPCBUF_SYSV -fsyntax-only cshim/shm.c cshim/sem.c
 
-# Every test, under the race detector.
+# Every test, under the race detector. The root package's run is long (the
+# codec suite reruns at each SIMD level), so go test's default 10-minute
+# limit leaves no margin on a busy machine.
 test-race:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # The builds that leave a backend out: the tests check that those kinds fail
 # with errors.ErrUnsupported and that the rest still work.
