@@ -48,7 +48,8 @@ test-nocgo:
 test-goos:
 	@set -e; for os in darwin freebsd; do \
 		echo "GOOS=$$os CGO_ENABLED=1 go list: no C or cgo files"; \
-		bad=$$(GOOS=$$os CGO_ENABLED=1 $(GO) list -f '{{.ImportPath}}: {{.CgoFiles}} {{.CFiles}} {{.CXXFiles}}' ./... | grep -v ': \[\] \[\] \[\]$$' || true); \
+		files=$$(GOOS=$$os CGO_ENABLED=1 $(GO) list -f '{{.ImportPath}}: {{.CgoFiles}} {{.CFiles}} {{.CXXFiles}}' ./...); \
+		bad=$$(echo "$$files" | grep -v ': \[\] \[\] \[\]$$' || true); \
 		if [ -n "$$bad" ]; then echo "GOOS=$$os with cgo would compile Linux-only C or cgo files:"; echo "$$bad"; exit 1; fi; \
 	done
 	@set -e; for os in darwin freebsd windows; do \
