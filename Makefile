@@ -9,14 +9,14 @@ CC      ?= gcc
 TESTTIMEOUT ?= 30m
 TAGSETS := ipcbuf_noposix ipcbuf_nosysv ipcbuf_noposix,ipcbuf_nosysv
 
-.PHONY: all demo bench test test-race test-tags test-nocgo test-node-long test-soak test-sanitize fuzz vet cshim-check clean
+.PHONY: all demo bench test test-race test-tags test-nocgo test-goos test-node-long oracle test-soak test-sanitize fuzz vet cshim-check clean
 
 all: test
 
 demo:
 	$(GO) run ./cmd/ipcbuf demo
 
-test: vet cshim-check test-race test-tags test-nocgo
+test: vet cshim-check test-goos test-race test-tags test-nocgo
 
 vet:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: the files above need formatting"; exit 1; }
@@ -26,7 +26,9 @@ vet:
 cshim-check:
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -pedantic -DIPCBUF_POSIX -DIPCBUF_SYSV -fsyntax-only cshim/shm.c cshim/sem.c
 
-# Every test, under the race detector.
+# Every test, under the race detector. The root package's run is long (the
+# codec suite reruns at each SIMD level), so go test's default 10-minute
+# limit leaves no margin on a busy machine.
 test-race:
 	$(GO) test -timeout $(TESTTIMEOUT) -race -count=1 ./...
 
@@ -42,12 +44,36 @@ test-nocgo:
 	CGO_ENABLED=0 $(GO) vet ./...
 	CGO_ENABLED=0 $(GO) test -timeout $(TESTTIMEOUT) -count=1 .
 
+# Every GOOS builds. The cgo backends call Linux's C library, so with cgo
+# asked for, no C or cgo file may be part of a darwin or freebsd build (they
+# get memory buffers and errors.ErrUnsupported, as CGO_ENABLED=0 does); and
+# the builds without cgo, test files included (go vet compiles them), must
+# succeed for darwin, freebsd and windows.
+test-goos:
+	@set -e; for os in darwin freebsd; do \
+		echo "GOOS=$$os CGO_ENABLED=1 go list: no C or cgo files"; \
+		files=$$(GOOS=$$os CGO_ENABLED=1 $(GO) list -f '{{.ImportPath}}: {{.CgoFiles}} {{.CFiles}} {{.CXXFiles}}' ./...); \
+		bad=$$(echo "$$files" | grep -v ': \[\] \[\] \[\]$$' || true); \
+		if [ -n "$$bad" ]; then echo "GOOS=$$os with cgo would compile Linux-only C or cgo files:"; echo "$$bad"; exit 1; fi; \
+	done
+	@set -e; for os in darwin freebsd windows; do \
+		echo "GOOS=$$os CGO_ENABLED=0 go build and go vet"; \
+		GOOS=$$os CGO_ENABLED=0 $(GO) build ./...; \
+		GOOS=$$os CGO_ENABLED=0 $(GO) vet ./...; \
+	done
+
+# Record Node's answers: the generators of the tests against Node, run in
+# the live Node.js 20, write testdata/node_corpus.jsonl.gz, which go test
+# replays where there is no Node. Run it after changing a generator.
+oracle:
+	IPCBUF_ORACLE_RECORD=1 $(GO) test -count=1 -v -run '^TestNodeCorpusRecord$$' .
+
 # The differential test against the real Node.js 20 at full size: at least
 # 100,000 generated calls spread over every method: by default 1,000,000
 # (make test runs 20,000).
 NODE_CASES ?= 1000000
 test-node-long:
-	IPCBUF_NODE_CASES=$(NODE_CASES) $(GO) test -count=1 -v -run '^TestNodeDifferential$$' .
+	IPCBUF_REQUIRE_NODE=1 IPCBUF_NODE_CASES=$(NODE_CASES) $(GO) test -count=1 -v -run '^TestNodeDifferential$$' .
 
 # Every fuzz target in the package, each for FUZZTIME inputs. A count, not a
 # duration: with a duration, Go before 1.27 can end the run mid-input and

@@ -1,3 +1,5 @@
+//go:build linux
+
 package ipcbuf_test
 
 // The Populate and HugePages options: what the kernel was asked for is what

@@ -693,12 +693,9 @@ func (c oracleCase) String() string {
 }
 
 func TestEncodingOracle(t *testing.T) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("Node 20 is required on PATH for this differential test: %v", err)
-	}
 	seed := int64(oracleSeed)
 	if v := os.Getenv("IPCBUF_ORACLE_SEED"); v != "" {
+		var err error
 		seed, err = strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			t.Fatalf("IPCBUF_ORACLE_SEED: %v", err)
@@ -712,8 +709,34 @@ func TestEncodingOracle(t *testing.T) {
 			t.Logf("random cases from seed %d; rerun with IPCBUF_ORACLE_SEED=%d", seed, seed)
 		}
 	}()
-	r := rand.New(rand.NewSource(seed))
+	var (
+		cases   []oracleCase
+		replies [][]byte
+		version string
+	)
+	if liveNode(t) {
+		cases = encodingCases(seed)
+		version, replies = runEncodingOracle(t, encodingRequests(cases))
+	} else {
+		// The corpus holds Node's answers for the cases of its own seed.
+		sec := recordedSection(t, "encoding")
+		if seed != sec.Seed {
+			t.Logf("node is not on PATH: IPCBUF_ORACLE_SEED=%d is for the live Node; replaying the recorded seed %d", seed, sec.Seed)
+		}
+		seed = sec.Seed
+		cases = encodingCases(seed)
+		replies = sec.replay(t, encodingRequests(cases))
+		version = nodeCorpusVersion(t) + " (recorded)"
+	}
+	checkEncodingCases(t, cases, replies)
+	t.Logf("compared %d decode and %d encode cases (seed %d) with Node %s",
+		oracleCases*len(allEncodings), oracleCases*len(allEncodings), seed, version)
+}
 
+// encodingCases makes the cases of TestEncodingOracle from seed: random
+// bytes decoded and random strings encoded, each in every encoding.
+func encodingCases(seed int64) []oracleCase {
+	r := rand.New(rand.NewSource(seed))
 	var cases []oracleCase
 	for i := 0; i < oracleCases; i++ {
 		b := randBytes(r)
@@ -730,7 +753,32 @@ func TestEncodingOracle(t *testing.T) {
 			cases = append(cases, oracleCase{enc: enc, s: s, sizes: sizes})
 		}
 	}
+	return cases
+}
 
+// encodingRequests returns the lines that ask encoding_oracle.js for cases.
+func encodingRequests(cases []oracleCase) []string {
+	lines := make([]string, len(cases))
+	for i, c := range cases {
+		if c.decode {
+			lines[i] = fmt.Sprintf(`{"op":"decode","enc":%q,"b":%q}`, c.enc, hex.EncodeToString(c.b))
+			continue
+		}
+		sizes, _ := json.Marshal(c.sizes)
+		lines[i] = fmt.Sprintf(`{"op":"encode","enc":%q,"g":%q,"s":%s,"n":%s}`,
+			c.enc, hex.EncodeToString([]byte(c.s)), jsonString(appendUnits(nil, c.s)), sizes)
+	}
+	return lines
+}
+
+// runEncodingOracle sends request lines to encoding_oracle.js in the live
+// Node and returns Node's version and its reply lines, one per request.
+func runEncodingOracle(t testing.TB, lines []string) (string, [][]byte) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("Node 20 is required on PATH for this differential test: %v", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "testdata/encoding_oracle.js")
@@ -750,14 +798,9 @@ func TestEncodingOracle(t *testing.T) {
 	go func() {
 		w := bufio.NewWriter(stdin)
 		fmt.Fprintln(w, `{"op":"version"}`)
-		for _, c := range cases {
-			if c.decode {
-				fmt.Fprintf(w, `{"op":"decode","enc":%q,"b":%q}`+"\n", c.enc, hex.EncodeToString(c.b))
-				continue
-			}
-			sizes, _ := json.Marshal(c.sizes)
-			fmt.Fprintf(w, `{"op":"encode","enc":%q,"g":%q,"s":%s,"n":%s}`+"\n",
-				c.enc, hex.EncodeToString([]byte(c.s)), jsonString(appendUnits(nil, c.s)), sizes)
+		for _, line := range lines {
+			w.WriteString(line)
+			w.WriteByte('\n')
 		}
 		w.Flush()
 		stdin.Close()
@@ -765,25 +808,29 @@ func TestEncodingOracle(t *testing.T) {
 
 	sc := bufio.NewScanner(stdout)
 	sc.Buffer(nil, 1<<24)
-	next := func() oracleReply {
-		t.Helper()
-		if !sc.Scan() {
-			t.Fatalf("node oracle stopped early: %v\nstderr:\n%s", sc.Err(), stderr.String())
-		}
-		var rep oracleReply
-		if err := json.Unmarshal(sc.Bytes(), &rep); err != nil {
-			t.Fatalf("bad oracle reply %q: %v", sc.Text(), err)
-		}
-		if rep.Err != "" {
-			t.Fatalf("oracle error: %s", rep.Err)
-		}
-		return rep
+	var replies [][]byte
+	for sc.Scan() {
+		replies = append(replies, bytes.Clone(sc.Bytes()))
 	}
-	version := next().V
-	if !strings.HasPrefix(version, "v20.") {
-		t.Fatalf("Node 20 is required (the reference behaviour is Node v20); found %s", version)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("node: %v\nstderr:\n%s", err, stderr.String())
 	}
+	if len(replies) != len(lines)+1 {
+		t.Fatalf("node oracle answered %d lines for %d requests: %v\nstderr:\n%s", len(replies), len(lines)+1, sc.Err(), stderr.String())
+	}
+	var v oracleReply
+	if err := json.Unmarshal(replies[0], &v); err != nil {
+		t.Fatalf("bad oracle reply %q: %v", replies[0], err)
+	}
+	if !strings.HasPrefix(v.V, "v20.") {
+		t.Fatalf("Node 20 is required (the reference behaviour is Node v20); found %s", v.V)
+	}
+	return v.V, replies[1:]
+}
 
+// checkEncodingCases compares Go's answers to cases with Node's replies.
+func checkEncodingCases(t *testing.T, cases []oracleCase, replies [][]byte) {
+	t.Helper()
 	failures := 0
 	fail := func(c oracleCase, format string, args ...any) {
 		t.Helper()
@@ -791,8 +838,14 @@ func TestEncodingOracle(t *testing.T) {
 			t.Errorf("%v: %s", c, fmt.Sprintf(format, args...))
 		}
 	}
-	for _, c := range cases {
-		rep := next()
+	for i, c := range cases {
+		var rep oracleReply
+		if err := json.Unmarshal(replies[i], &rep); err != nil {
+			t.Fatalf("bad oracle reply %q: %v", replies[i], err)
+		}
+		if rep.Err != "" {
+			t.Fatalf("oracle error: %s", rep.Err)
+		}
 		if c.decode {
 			units, err := unitsFromHex(rep.U)
 			if err != nil {
@@ -827,17 +880,9 @@ func TestEncodingOracle(t *testing.T) {
 			}
 		}
 	}
-	if sc.Scan() {
-		t.Errorf("oracle sent an extra line: %q", sc.Text())
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("node: %v\nstderr:\n%s", err, stderr.String())
-	}
 	if failures > 25 {
 		t.Errorf("%d failures in all", failures)
 	}
-	t.Logf("compared %d decode and %d encode cases (seed %d) with Node %s",
-		oracleCases*len(allEncodings), oracleCases*len(allEncodings), seed, version)
 }
 
 // --- Fuzzing ---

@@ -261,15 +261,20 @@ func errRows() []errRow {
 	}
 }
 
-func TestNodeErrorMessages(t *testing.T) {
-	rows := errRows()
+// errorMessageCases returns the calls of errRows that Node can make.
+func errorMessageCases() []nodeCase {
 	var calls []nodeCase
-	for _, row := range rows {
+	for _, row := range errRows() {
 		if row.c.method != "" {
 			calls = append(calls, row.c)
 		}
 	}
-	replies := startNodeOracle(t).run(t, calls)
+	return calls
+}
+
+func TestNodeErrorMessages(t *testing.T) {
+	rows := errRows()
+	replies := nodeReplies(t, "errors", errorMessageCases())
 	arena, err := Alloc(4 << 20)
 	if err != nil {
 		t.Fatal(err)

@@ -1,3 +1,5 @@
+//go:build linux
+
 package ipcbuf_test
 
 // Hardening of the library's arguments, reliability scenarios 19, 23, 25

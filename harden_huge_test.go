@@ -1,3 +1,5 @@
+//go:build linux
+
 package ipcbuf_test
 
 // Reliability scenario 21: memory of huge pages. The kernel maps huge pages

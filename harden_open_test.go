@@ -1,3 +1,5 @@
+//go:build linux
+
 package ipcbuf_test
 
 // The open path against hostile or odd objects: scenarios 17, 18, 20 and 24
@@ -273,10 +275,12 @@ func hardenMountSmall(t *testing.T, fstype string, mib int) string {
 	qt.Assert(t, err, qt.IsNil)
 	qt.Assert(t, f.Truncate(int64(mib)<<20), qt.IsNil)
 	qt.Assert(t, f.Close(), qt.IsNil)
-	if out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput(); err != nil {
+	mkfs := requireTool(t, "mkfs.ext4", "to make a small ext4 file system to fill (Debian: e2fsprogs)")
+	if out, err := exec.Command(mkfs, "-q", "-F", img).CombinedOutput(); err != nil {
 		requireOrSkip(t, "cannot make an ext4 file system (mkfs.ext4: %v): %s", err, out)
 	}
-	if out, err := exec.Command("mount", "-o", "loop", img, dir).CombinedOutput(); err != nil {
+	mount := requireTool(t, "mount", "to mount the ext4 image on a loop device (Debian: mount)")
+	if out, err := exec.Command(mount, "-o", "loop", img, dir).CombinedOutput(); err != nil {
 		requireOrSkip(t, "cannot mount an ext4 image on a loop device: %v: %s", err, out)
 	}
 	unmountAtEnd(t, dir)

@@ -207,13 +207,8 @@ func numRandFloat(r *rand.Rand) float64 {
 	return math.Float64frombits(r.Uint64())
 }
 
-// TestNumericNodeMessages checks that the numeric methods' errors carry
-// Node's message word for word, not just its code (which
-// TestNodeDifferential checks).
-func TestNumericNodeMessages(t *testing.T) {
-	oracle := startNodeOracle(t)
-	seed := time.Now().UnixNano()
-	t.Logf("seed %d", seed)
+// numericMessageCases makes 40 calls of each numeric generator from seed.
+func numericMessageCases(seed int64) []nodeCase {
 	r := rand.New(rand.NewSource(seed))
 	var cases []nodeCase
 	for range 40 {
@@ -221,8 +216,28 @@ func TestNumericNodeMessages(t *testing.T) {
 			cases = append(cases, nodeGens[name](r))
 		}
 	}
+	return cases
+}
+
+// TestNumericNodeMessages checks that the numeric methods' errors carry
+// Node's message word for word, not just its code (which
+// TestNodeDifferential checks).
+func TestNumericNodeMessages(t *testing.T) {
+	var cases []nodeCase
+	var replies []nodeReply
+	if liveNode(t) {
+		seed := time.Now().UnixNano()
+		t.Logf("seed %d", seed)
+		cases = numericMessageCases(seed)
+		replies = startNodeOracle(t).run(t, cases)
+	} else {
+		sec := recordedSection(t, "numeric-messages")
+		t.Logf("node is not on PATH: replaying the recorded answers of Node %s (seed %d)", nodeCorpusVersion(t), sec.Seed)
+		cases = numericMessageCases(sec.Seed)
+		replies = sec.replayNode(t, cases)
+	}
 	checked := 0
-	for i, want := range oracle.run(t, cases) {
+	for i, want := range replies {
 		c := cases[i]
 		b, _ := Alloc(len(c.this))
 		copy(b.Bytes(), c.this)

@@ -1,3 +1,5 @@
+//go:build linux
+
 package ipcbuf_test
 
 // Reliability scenario 5 (TESTING.md, "Reliability scenarios"): a child

@@ -1,3 +1,5 @@
+//go:build linux
+
 package ipcbuf_test
 
 // Reliability scenario 6 (TESTING.md, "Reliability scenarios"): 8 MiB on a

@@ -34,7 +34,7 @@ const ringPy = "examples/ring.py"
 func ringPython(t *testing.T) string {
 	t.Helper()
 	requireKind(t, ipcbuf.KindPOSIX)
-	python := pythonWith(t, "ctypes, mmap")
+	python := requirePython(t, "ctypes", "mmap")
 	if runtime.GOARCH != "amd64" {
 		// ring.py relies on x86-64's order of plain stores, and refuses
 		// to run elsewhere (RING.md, "Memory order").

@@ -2,6 +2,7 @@ package ipcbuf
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand"
 	"strings"
@@ -467,7 +468,18 @@ func init() {
 // TestSearchTablesNode runs the rows of search_test.go's tables in Node, so
 // that they are Node's answers and not only ours.
 func TestSearchTablesNode(t *testing.T) {
-	oracle := startNodeOracle(t)
+	cases, rows := searchTableCases()
+	replies := nodeReplies(t, "search-tables", cases)
+	for i, c := range cases {
+		if p := compareResult(rows[i].first, replies[i]); p != "" || replies[i].Err != "" {
+			t.Errorf("%s: the table says %d; %s %s", c, rows[i].first, p, replies[i].Err)
+		}
+	}
+}
+
+// searchTableCases returns the calls of the search tables' rows that Node
+// can make, and for each the row with the answer the table gives in first.
+func searchTableCases() ([]nodeCase, []searchRow) {
 	var cases []nodeCase
 	var rows []searchRow
 	for _, table := range [][]searchRow{searchAbcRows, searchEdgeRows, searchNumberRows} {
@@ -489,7 +501,7 @@ func TestSearchTablesNode(t *testing.T) {
 			case int8, int16, int32, int64, uint, uint8, uint16, uint32, uintptr:
 				js = float64(searchInt64(v))
 			default:
-				t.Fatalf("no JS value for %T", v)
+				panic(fmt.Sprintf("no JS value for %T", v))
 			}
 			for _, method := range []string{"indexOf", "lastIndexOf"} {
 				var off any = row.off
@@ -518,12 +530,7 @@ func TestSearchTablesNode(t *testing.T) {
 			}
 		}
 	}
-	replies := oracle.run(t, cases)
-	for i, c := range cases {
-		if p := compareResult(rows[i].first, replies[i]); p != "" || replies[i].Err != "" {
-			t.Errorf("%s: the table says %d; %s %s", c, rows[i].first, p, replies[i].Err)
-		}
-	}
+	return cases, rows
 }
 
 // searchInt64 returns an integer of any of Go's integer types as an int64.

@@ -1,12 +1,9 @@
+//go:build linux
+
 package ipcbuf_test
 
 import (
-	"bufio"
-	"os"
-	"os/exec"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,74 +15,7 @@ import (
 // The interop tests prove that other programs open the same semaphores:
 // C programs through sem_open (here Python's ctypes calling the C
 // library's sem_open, sem_post and sem_wait) and Python's sysv_ipc. They
-// skip when no Python has what they need, unless IPCBUF_REQUIRE_INTEROP=1
-// (CI): then they fail.
-const requireInteropEnv = "IPCBUF_REQUIRE_INTEROP"
-
-// pythons maps a module to the Python found for it.
-var pythons sync.Map
-
-// pythonWith returns a Python 3 that can import module: python3 on PATH
-// first, then /usr/bin/python3 (Debian packages such as python3-sysv-ipc
-// install for the system Python only).
-// The answer is the interpreter itself (sys.executable), not a wrapper
-// such as pyenv's shim, which costs seconds per run; it is kept for the
-// next test.
-func pythonWith(t *testing.T, module string) string {
-	t.Helper()
-	if path, ok := pythons.Load(module); ok {
-		return path.(string)
-	}
-	for _, name := range []string{"python3", "/usr/bin/python3"} {
-		path, err := exec.LookPath(name)
-		if err != nil {
-			continue
-		}
-		out, err := exec.Command(path, "-c", "import sys, "+module+"; print(sys.executable)").Output()
-		if exe := strings.TrimSpace(string(out)); err == nil && exe != "" {
-			pythons.Store(module, exe)
-			return exe
-		}
-	}
-	msg := "no python3 (on PATH or /usr/bin) can import " + module
-	if module == "sysv_ipc" {
-		msg += " (Debian: apt-get install python3-sysv-ipc)"
-	}
-	if os.Getenv(requireInteropEnv) == "1" {
-		t.Fatalf("%s, and %s=1 requires the interop tests", msg, requireInteropEnv)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// startPython runs a Python script with arguments; it returns the command
-// and its stdout. The process is killed if the test ends first.
-func startPython(t *testing.T, python, script string, args ...string) (*exec.Cmd, *bufio.Reader) {
-	t.Helper()
-	cmd := exec.Command(python, append([]string{"-c", script}, args...)...)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	qt.Assert(t, err, qt.IsNil)
-	qt.Assert(t, cmd.Start(), qt.IsNil)
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	return cmd, bufio.NewReader(out)
-}
-
-func runPython(t *testing.T, python, script string, args ...string) string {
-	t.Helper()
-	cmd, out := startPython(t, python, script, args...)
-	var b strings.Builder
-	_, err := out.WriteTo(&b)
-	qt.Assert(t, err, qt.IsNil)
-	qt.Assert(t, cmd.Wait(), qt.IsNil, qt.Commentf("python: %s", b.String()))
-	return b.String()
-}
-
+// find their Python with requirePython (interop_helpers_test.go).
 // pyLibcSem is the C library's POSIX semaphore API through ctypes:
 // op(name, ...) for "wait" (open, say "waiting", sem_wait, say "got"),
 // "create" (sem_open O_CREAT|O_EXCL mode 0600 with a value, then post N
@@ -127,7 +57,7 @@ func TestSemaphoreInteropPOSIX(t *testing.T) {
 	if !ipcbuf.KindPOSIX.Supported() {
 		t.Skip("this build leaves POSIX out")
 	}
-	python := pythonWith(t, "ctypes")
+	python := requirePython(t, "ctypes")
 
 	// Go creates, C waits and Go posts.
 	name := semName(t)
@@ -176,7 +106,7 @@ func TestSemaphoreInteropSysV(t *testing.T) {
 	if !ipcbuf.KindSysV.Supported() {
 		t.Skip("this build leaves System V out")
 	}
-	python := pythonWith(t, "sysv_ipc")
+	python := requirePython(t, "sysv_ipc")
 
 	// Python creates with an initial value and does nothing else: its
 	// sysv_ipc sets the value with semctl SETVAL, so sem_otime stays 0.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package ipcbuf_test
 
 import (
@@ -197,22 +199,6 @@ func semCleanup(t *testing.T, target string) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("cleanup: %v", err)
 	}
-}
-
-// semSetPerms returns the permission bits of the System V semaphore set
-// with key, from /proc/sysvipc/sem, which is what ipcs -s reads.
-func semSetPerms(key int) (string, bool) {
-	data, err := os.ReadFile("/proc/sysvipc/sem")
-	if err != nil {
-		return "", false
-	}
-	for _, line := range strings.Split(string(data), "\n")[1:] {
-		fields := strings.Fields(line)
-		if len(fields) > 2 && fields[0] == strconv.FormatInt(int64(int32(uint32(key))), 10) {
-			return fields[2], true
-		}
-	}
-	return "", false
 }
 
 // semExists reports whether the semaphore target exists, asking the

@@ -9,10 +9,19 @@ import (
 // The errors of kinds a build leaves out. Each says why, and how to get the
 // kind back. They come wrapped in an *fs.PathError, which names the object.
 var (
-	errNoCgo   = fmt.Errorf("shared buffers need cgo, and this program was built with CGO_ENABLED=0: %w", errors.ErrUnsupported)
+	errNoCgo   = withoutCgoBackends()
 	errNoPOSIX = noBackend("POSIX shared memory", "ipcbuf_noposix")
 	errNoSysV  = noBackend("System V shared memory", "ipcbuf_nosysv")
 )
+
+// withoutCgoBackends returns the error of the shared kinds in a build without the cgo
+// backends: built for a system they do not support yet, or without cgo.
+func withoutCgoBackends() error {
+	if runtime.GOOS != "linux" {
+		return fmt.Errorf("shared buffers are supported on Linux only for now, and this program was built for %s: %w", runtime.GOOS, errors.ErrUnsupported)
+	}
+	return fmt.Errorf("shared buffers need cgo, and this program was built with CGO_ENABLED=0: %w", errors.ErrUnsupported)
+}
 
 func noBackend(what, tag string) error {
 	if !cgoEnabled {

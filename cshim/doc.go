@@ -7,6 +7,6 @@
 // edits to it would not trigger a rebuild.
 //
 // This package is ipcbuf's implementation, not its API: use package ipcbuf.
-// Without cgo it is empty; the POSIX and System V wrappers exist only when
+// Without cgo, or built for a system other than Linux, it is empty; the POSIX and System V wrappers exist only when
 // the ipcbuf_noposix and ipcbuf_nosysv build tags do not remove them.
 package cshim

@@ -1,4 +1,4 @@
-//go:build cgo
+//go:build cgo && linux
 
 /*
  * sem.c: semaphores, one system call per function; see shm.h for the

@@ -1,4 +1,4 @@
-//go:build cgo
+//go:build cgo && linux
 
 /*
  * shm.c: one system call per function; see shm.h for the conventions.

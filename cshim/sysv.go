@@ -1,4 +1,4 @@
-//go:build cgo && !ipcbuf_nosysv
+//go:build cgo && linux && !ipcbuf_nosysv
 
 package cshim
 

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 // Hardening of the command, reliability scenarios 19 and 26 (rows of

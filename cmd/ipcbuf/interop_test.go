@@ -8,18 +8,6 @@ import (
 	"testing"
 )
 
-// python3 returns the path of python3. The interop tests are the proof that
-// "*name" means what other languages mean by it, so a machine without
-// Python fails them rather than skipping them silently.
-func python3(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("python3")
-	if err != nil {
-		t.Fatalf("python3 is required for the interop tests (apt-get install python3): %v", err)
-	}
-	return path
-}
-
 // Python 3.11 registers every SharedMemory it opens or creates with the
 // resource tracker, which unlinks it when the script exits; each script
 // unregisters its object at once so that it outlives the script, as it
@@ -43,9 +31,13 @@ shm.close()
 `
 )
 
+// pyShm is the module the scripts use: Python's own POSIX shared memory,
+// the proof that "*name" means what other languages mean by it.
+const pyShm = "multiprocessing.shared_memory"
+
 func runPython(t *testing.T, script string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(python3(t), append([]string{"-c", script}, args...)...)
+	cmd := exec.Command(requirePython(t, pyShm), append([]string{"-c", script}, args...)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -56,7 +48,7 @@ func runPython(t *testing.T, script string, args ...string) string {
 }
 
 func TestPythonReadsPut(t *testing.T) {
-	python3(t) // before creating anything
+	requirePython(t, pyShm) // before creating anything
 	name := testShmName()
 	requireKind(t, "*"+name)
 	removeAtCleanup(t, "*"+name)
@@ -67,7 +59,7 @@ func TestPythonReadsPut(t *testing.T) {
 }
 
 func TestGetReadsPython(t *testing.T) {
-	python3(t)
+	requirePython(t, pyShm)
 	name := testShmName()
 	requireKind(t, "*"+name)
 	removeAtCleanup(t, "*"+name)
@@ -86,7 +78,8 @@ func TestGetReadsPython(t *testing.T) {
 // ipcsLine returns the fields of key's line in "ipcs -m", or nil.
 func ipcsLine(t *testing.T, key int) []string {
 	t.Helper()
-	out, err := exec.Command("ipcs", "-m").Output()
+	ipcs := requireTool(t, "ipcs", "to see the segment as ipcs -m lists it (Debian: util-linux)")
+	out, err := exec.Command(ipcs, "-m").Output()
 	if err != nil {
 		t.Fatalf("ipcs -m: %v (ipcs is in util-linux)", err)
 	}
@@ -101,6 +94,7 @@ func ipcsLine(t *testing.T, key int) []string {
 }
 
 func TestSysVInIpcs(t *testing.T) {
+	requireTool(t, "ipcs", "to see the segment as ipcs -m lists it (Debian: util-linux)") // before creating anything
 	key := testKey(t)
 	target := fmt.Sprintf("%#x", key) // hex, the other way to write a key
 	requireKind(t, target)
