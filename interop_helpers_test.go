@@ -1,106 +1,36 @@
 package ipcbuf_test
 
-// The rule for tests that need a program from outside Go: Python for the
-// interop tests, and tools such as ipcs or mkfs.ext4. A machine without it
-// skips those tests with the reason, which go test -v prints; a machine
-// that promises to have it fails them instead: IPCBUF_REQUIRE_INTEROP=1 for
-// Python and its modules, IPCBUF_CI=1 (see requireOrSkip) for the tools.
-// .ci/run sets both. A missing program is never a silent pass.
+// The interop and tool rules, from internal/testenv; and, for the
+// library's tests, running Python scripts.
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 
 	qt "github.com/frankban/quicktest"
+
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
-// requireInteropEnv, set to 1, turns a missing Python or Python module
-// into a failure of the interop tests.
-const requireInteropEnv = "IPCBUF_REQUIRE_INTEROP"
-
-// pythons maps a list of modules to the Python found for them.
-var pythons sync.Map
-
-// pythonHints says how to get a module where Debian packages it.
-var pythonHints = map[string]string{
-	"sysv_ipc":  "apt-get install python3-sysv-ipc",
-	"posix_ipc": "apt-get install python3-posix-ipc",
-}
-
-// requirePython returns a Python 3 that can import every module given, or
-// ends t: it skips with the reason, or fails if IPCBUF_REQUIRE_INTEROP=1.
-// It looks for python3 on PATH; if that one lacks a module it also tries
-// /usr/bin/python3, since Debian packages such as python3-sysv-ipc install
-// for the system Python only (a pyenv or venv python3 first on PATH does
-// not see them). Without python3 on PATH it looks no further: hiding
-// Python from PATH is how one runs the tests as on a machine without it.
-// The answer is the interpreter itself (sys.executable), not a wrapper
-// such as pyenv's shim, which costs seconds per run; it is kept for the
-// next test.
+// requirePython, requireInterop and requireTool are the rule of
+// internal/testenv: skip with the reason, or fail where the machine
+// promises to have what the test needs.
 func requirePython(t testing.TB, modules ...string) string {
 	t.Helper()
-	key := strings.Join(modules, ",")
-	if path, ok := pythons.Load(key); ok {
-		return path.(string)
-	}
-	first, err := exec.LookPath("python3")
-	if err != nil {
-		requireInterop(t, "python3 is not on PATH (Debian: apt-get install python3): %v", err)
-	}
-	imports := strings.Join(append([]string{"sys"}, modules...), ", ")
-	var tried []string
-	for _, path := range []string{first, "/usr/bin/python3"} {
-		if _, err := os.Stat(path); err != nil || path == "" {
-			continue
-		}
-		out, err := exec.Command(path, "-c", "import "+imports+"; print(sys.executable)").CombinedOutput()
-		if exe := strings.TrimSpace(string(out)); err == nil && exe != "" {
-			pythons.Store(key, exe)
-			return exe
-		}
-		tried = append(tried, fmt.Sprintf("%s: %s", path, lastLine(string(out))))
-	}
-	msg := fmt.Sprintf("no python3 can import %s (%s)", strings.Join(modules, ", "), strings.Join(tried, "; "))
-	for _, m := range modules {
-		if hint, ok := pythonHints[m]; ok {
-			msg += "; Debian: " + hint
-		}
-	}
-	requireInterop(t, "%s", msg)
-	return ""
+	return testenv.RequirePython(t, modules...)
 }
 
-// requireInterop ends t, an interop test that cannot run here for reason:
-// it skips, or fails if IPCBUF_REQUIRE_INTEROP=1.
 func requireInterop(t testing.TB, format string, args ...any) {
 	t.Helper()
-	reason := fmt.Sprintf(format, args...)
-	if os.Getenv(requireInteropEnv) == "1" {
-		t.Fatalf("%s\n%s=1, which requires the interop tests: failing rather than skipping", reason, requireInteropEnv)
-	}
-	t.Skip(reason)
+	testenv.RequireInterop(t, format, args...)
 }
 
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return lines[len(lines)-1]
-}
-
-// requireTool returns the path of the program name on PATH, or ends t: it
-// skips with the reason (what the tool is for and where it comes from), or
-// fails under IPCBUF_CI=1.
 func requireTool(t testing.TB, name, why string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		requireOrSkip(t, "%s is not on PATH (%v); it is needed %s", name, err, why)
-	}
-	return path
+	return testenv.RequireTool(t, name, why)
 }
 
 // startPython runs a Python script with arguments; it returns the command

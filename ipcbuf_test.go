@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ipcbuf/ipcbuf"
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 // The child process: the test binary re-run with childEnv set to a role.
@@ -92,21 +93,14 @@ func leftovers() []string {
 	return left
 }
 
-// ciEnv is the environment variable CI sets to 1 (.ci/run). CI's machine
-// has everything the tests need (root, util-linux, python3, valgrind, a C
-// compiler), so there a test that would skip fails instead: a skip would
-// let a test that never ran pass unseen.
-const ciEnv = "IPCBUF_CI"
+// ciEnv is the environment variable CI sets to 1: see internal/testenv.
+const ciEnv = testenv.CIEnv
 
 // requireOrSkip ends t, which cannot run on this machine for reason: it
 // skips, or under CI (IPCBUF_CI=1) fails.
 func requireOrSkip(t testing.TB, format string, args ...any) {
 	t.Helper()
-	reason := fmt.Sprintf(format, args...)
-	if os.Getenv(ciEnv) == "1" {
-		t.Fatalf("%s\n%s=1 (CI), where this test must run: failing rather than skipping", reason, ciEnv)
-	}
-	t.Skip(reason)
+	testenv.RequireOrSkip(t, format, args...)
 }
 
 // requireKind ends t unless this build has kind's backend. A build made to

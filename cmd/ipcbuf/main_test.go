@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	"github.com/ipcbuf/ipcbuf"
+
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 // Every POSIX object and System V segment the tests create is named after
@@ -229,21 +231,14 @@ func requireKind(t *testing.T, target string) {
 	requireOrSkip(t, "this build has no %s buffers, though no build tag or CGO_ENABLED=0 asked to leave them out (is cgo off for want of a C compiler?)", kind)
 }
 
-// ciEnv is the environment variable CI sets to 1 (.ci/run). CI's machine
-// has everything the tests need (python3, a C compiler, root), so there a
-// test that would skip fails instead: a skip would let a test that never
-// ran pass unseen.
-const ciEnv = "IPCBUF_CI"
+// ciEnv is the environment variable CI sets to 1: see internal/testenv.
+const ciEnv = testenv.CIEnv
 
 // requireOrSkip ends t, which cannot run on this machine for reason: it
 // skips, or under CI (IPCBUF_CI=1) fails.
 func requireOrSkip(t testing.TB, format string, args ...any) {
 	t.Helper()
-	reason := fmt.Sprintf(format, args...)
-	if os.Getenv(ciEnv) == "1" {
-		t.Fatalf("%s\n%s=1 (CI), where this test must run: failing rather than skipping", reason, ciEnv)
-	}
-	t.Skip(reason)
+	testenv.RequireOrSkip(t, format, args...)
 }
 
 // leftOut returns how the build of this test binary was asked to leave out
