@@ -25,14 +25,6 @@ const (
 	ringStateMask = 7
 )
 
-// Record header fields, by offset from the record's start.
-const (
-	ringRecLen    = 8
-	ringRecPid    = 12
-	ringRecTicket = 16
-	ringRecRsv    = 20
-)
-
 // ringView is a ring's bytes: the header at base, the data area after it.
 type ringView struct {
 	base      unsafe.Pointer
@@ -58,6 +50,9 @@ func (v ringView) u32(off uintptr) *uint32 { return (*uint32)(unsafe.Add(v.base,
 func (v ringView) at(p uint64) uintptr { return RingHeaderSize + uintptr(p&v.mask) }
 
 func (v ringView) state(p uint64) *uint64 { return v.u64(v.at(p)) }
+
+// rec returns the header of the record at position p.
+func (v ringView) rec(p uint64) *ringRecord { return (*ringRecord)(unsafe.Add(v.base, v.at(p))) }
 
 // bytes returns the n bytes of the message of the record at p.
 func (v ringView) bytes(p, n uint64) []byte {
@@ -115,7 +110,7 @@ func (v ringView) record(p, limit uint64) (w, size uint64, err error) {
 		if left < ringRecHdr {
 			return 0, 0, ringCorrupt("record at position %d: only %d bytes left before the end of the data area, less than a record header", p, left)
 		}
-		n := uint64(atomic.LoadUint32(v.u32(v.at(p) + ringRecLen)))
+		n := uint64(atomic.LoadUint32(&v.rec(p).len))
 		size = ringRecSize(n)
 		if size > left {
 			return 0, 0, ringCorrupt("record at position %d: a %d-byte message runs past the end of the data area", p, n)
@@ -131,7 +126,8 @@ func (v ringView) record(p, limit uint64) (w, size uint64, err error) {
 
 // owner returns the pid and ticket in the record at p.
 func (v ringView) owner(p uint64) (pid, ticket uint32) {
-	return atomic.LoadUint32(v.u32(v.at(p) + ringRecPid)), atomic.LoadUint32(v.u32(v.at(p) + ringRecTicket))
+	h := v.rec(p)
+	return atomic.LoadUint32(&h.pid), atomic.LoadUint32(&h.ticket)
 }
 
 // ringSelf returns this process's owner word: pid in the low half, ticket
@@ -218,7 +214,7 @@ func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, 
 	}
 	// The header is written with plain stores: the store of tail, after
 	// them, publishes them (consumers read a record only below tail).
-	h := (*ringRecord)(unsafe.Add(v.base, v.at(t)))
+	h := v.rec(t)
 	ringPut32(&h.len, uint32(n))
 	ringPut32(&h.pid, v.me.pid)
 	ringPut32(&h.ticket, v.me.ticket)
@@ -328,7 +324,7 @@ func (v ringView) claim(room uint64, check bool, dst []byte, copyMax uint64, see
 		default: // released at head
 			return 0, 0, 0, false, ringCorrupt("record at position %d is released but head has not passed it", head)
 		}
-		h := (*ringRecord)(unsafe.Add(v.base, v.at(head)))
+		h := v.rec(head)
 		n = uint64(h.len)
 		if n > room {
 			return head, n, tooShort, false, nil

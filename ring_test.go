@@ -16,6 +16,7 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -1406,6 +1407,41 @@ func TestRingPeekRelease(t *testing.T) {
 // Ring to send holds the role until it closes; a second Ring, on the same
 // Buffer or on another mapping of the same object, gets ErrBusy from every
 // sending call (the blocking ones too, at once) and takes the role once
+// TestRingDroppedGivesRoleBack: a Ring that holds a single role and is
+// dropped without Close gives the role back when the collector finds it,
+// as Ring.Close's documentation promises.
+func TestRingDroppedGivesRoleBack(t *testing.T) {
+	b, err := ipcbuf.Alloc(ipcbuf.RingSize(4096))
+	qt.Assert(t, err, qt.IsNil)
+	func() {
+		r, err := ipcbuf.CreateRing(b, ipcbuf.SingleProducer())
+		qt.Assert(t, err, qt.IsNil)
+		qt.Assert(t, r.Send([]byte("first")), qt.IsNil) // takes the role
+	}()
+	other, err := ipcbuf.OpenRing(b)
+	qt.Assert(t, err, qt.IsNil)
+	defer other.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := other.TrySend([]byte("second"))
+		if err == nil {
+			break
+		}
+		qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrBusy)
+		if time.Now().After(deadline) {
+			t.Fatalf("the dropped Ring still holds the producer's role: %v", err)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	buf := make([]byte, 16)
+	for _, want := range []string{"first", "second"} {
+		n, err := other.TryRecv(buf)
+		qt.Assert(t, err, qt.IsNil)
+		qt.Assert(t, string(buf[:n]), qt.Equals, want)
+	}
+}
+
 // the first is closed. The same for SingleConsumer and receiving.
 func TestRingSingleRoles(t *testing.T) {
 	mutexWatchdog(t, 5*time.Minute)
