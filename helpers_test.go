@@ -275,13 +275,16 @@ func relRSS(t *testing.T) int64 {
 }
 
 // collect runs the garbage collector (so that runtime cleanups run) until
-// cond holds, and fails the test if it does not within 10 seconds.
+// cond holds, and fails the test if it still does not after 10 seconds and
+// at least 20 collections: under GODEBUG=checkfinalizers=1 (make
+// test-sanitize) one collection can take several seconds on its own.
 func collect(t *testing.T, what string, cond func() bool) {
 	t.Helper()
+	const cycles = 20
 	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after 10 s of garbage collection: %s did not happen", what)
+	for n := 0; !cond(); n++ {
+		if n >= cycles && time.Now().After(deadline) {
+			t.Fatalf("after %d garbage collections and 10 s: %s did not happen", n, what)
 		}
 		runtime.GC()
 		time.Sleep(2 * time.Millisecond)
