@@ -195,6 +195,9 @@ var mutexSelf = sync.OnceValue(func() mutexOwner {
 // fs.ErrInvalid. Nothing is written: two processes may call NewMutex on the
 // same bytes at any time.
 func NewMutex(b *Buffer, off int) (*Mutex, error) {
+	if mutexNamedObject {
+		return newNamedMutex(b, off)
+	}
 	if !haveFutex {
 		return nil, b.pathError("mutex", mutexNoFutex())
 	}
@@ -287,6 +290,9 @@ func (m *Mutex) TryLock() (bool, error) {
 // lock is Lock, LockTimeout, LockContext and TryLock: it waits until ctx
 // is done (nil: never), until deadline (zero: none), or not at all (try).
 func (m *Mutex) lock(op string, ctx context.Context, deadline time.Time, try bool) (bool, error) {
+	if mutexNamedObject {
+		return m.lockNamed(op, ctx, deadline, try)
+	}
 	if ctx != nil {
 		if err := ctx.Err(); err != nil {
 			return false, m.b.pathError(op, err)
@@ -478,6 +484,9 @@ func (m *Mutex) wake(n int) {
 // recoverable: every waiter and every later Lock gets ErrNotRecoverable,
 // and so does this Unlock, to say so.
 func (m *Mutex) Unlock() error {
+	if mutexNamedObject {
+		return m.unlockNamed()
+	}
 	_, err := onMutexWord(m, "unlock", func(p *uint64) (struct{}, error) { return struct{}{}, m.unlock(p) })
 	return err
 }
@@ -514,6 +523,9 @@ func (m *Mutex) unlock(p *uint64) error {
 // must hold m (else an error matching fs.ErrPermission); on a consistent
 // mutex it does nothing.
 func (m *Mutex) MarkConsistent() (err error) {
+	if mutexNamedObject {
+		return m.markConsistentNamed()
+	}
 	p, l, err := m.b.mutexWord("markconsistent", m.off)
 	if err != nil {
 		return err
@@ -569,6 +581,9 @@ func (e *mutexNotOwnerError) Is(target error) bool { return target == fs.ErrPerm
 // not a mutex (ErrCorrupt). It wakes every waiter. It is for when no
 // process is using m: one that holds it would go on as if it did.
 func (m *Mutex) Reset() (err error) {
+	if mutexNamedObject {
+		return m.resetNamed()
+	}
 	p, l, err := m.b.mutexWord("reset", m.off)
 	if err != nil {
 		return err
