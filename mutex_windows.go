@@ -339,7 +339,11 @@ func (m *Mutex) lockProc(op string, p *mutexProc, id uint64, ctx context.Context
 			return false, nil
 		}
 		for got := false; !got; {
-			timer := time.NewTimer(mutexWinSlice)
+			d := mutexWinSlice
+			if !deadline.IsZero() {
+				d = min(d, max(time.Until(deadline), 0))
+			}
+			timer := time.NewTimer(d)
 			select {
 			case p.token <- struct{}{}:
 				got = true

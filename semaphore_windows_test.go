@@ -287,3 +287,24 @@ func TestWindowsFutexUnsupported(t *testing.T) {
 	_, err = ipcbuf.OpenRing(b)
 	check("OpenRing", err)
 }
+
+// BenchmarkWindowsSemaphorePostTryWait: one uncontended Post and TryWait
+// per op on a Win32 named semaphore (ReleaseSemaphore, and
+// WaitForSingleObject with no wait):
+//
+//	go test -run '^$' -bench BenchmarkWindowsSemaphorePostTryWait .
+func BenchmarkWindowsSemaphorePostTryWait(b *testing.B) {
+	s, err := ipcbuf.OpenSemaphore(fmt.Sprintf("*%sbench-sem", testPrefix), 0, ipcbuf.Exclusive())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for b.Loop() {
+		if err := s.Post(); err != nil {
+			b.Fatal(err)
+		}
+		if ok, err := s.TryWait(); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}
