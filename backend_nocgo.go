@@ -1,4 +1,4 @@
-//go:build !cgo || !linux
+//go:build !cgo || !(linux || windows)
 
 package ipcbuf
 
@@ -18,6 +18,9 @@ func removeFile(path string) error { return noCgo("remove", path) }
 
 func noCgo(op, path string) error { return &fs.PathError{Op: op, Path: path, Err: errNoCgo} }
 
-func msync(unsafe.Pointer, int) error   { return errNoCgo }
-func munmap(unsafe.Pointer, int) error  { return errNoCgo }
-func reserve(unsafe.Pointer, int) error { return errNoCgo }
+type regionSys struct{}
+
+func (regionSys) reserve(*region) error            { return errNoCgo }
+func (regionSys) unmap(*region, regionState) error { return errNoCgo }
+func (regionSys) flush(unsafe.Pointer, int) error  { return errNoCgo }
+func (regionSys) close() error                     { return nil }

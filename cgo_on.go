@@ -1,8 +1,8 @@
-//go:build cgo && linux
+//go:build cgo && (linux || windows)
 
 package ipcbuf
 
 // cgoEnabled reports whether this build has the cgo backends (files, and
 // POSIX and System V shared memory unless a tag leaves them out): builds
-// for Linux with cgo.
+// for Linux or Windows with cgo.
 const cgoEnabled = true

@@ -433,23 +433,6 @@ func allocate(fd int, st cshim.Stat, n int64) (err error) {
 	return err
 }
 
-// notRegularError is the error for a target that is not a regular file. It
-// matches fs.ErrInvalid, and the system's error if there was one.
-type notRegularError struct {
-	what string
-	err  error
-}
-
-func (e *notRegularError) Error() string {
-	msg := e.what + ", not a regular file: only regular files and shared memory objects can be mapped as buffers"
-	if e.err != nil {
-		msg += " (" + e.err.Error() + ")"
-	}
-	return msg
-}
-func (e *notRegularError) Is(target error) bool { return target == fs.ErrInvalid }
-func (e *notRegularError) Unwrap() error        { return e.err }
-
 // notRegularOpen turns the errors by which open(2) refuses what is not a
 // regular file into a notRegularError; others it returns as they are.
 func notRegularOpen(obj fdObject, o options, err error) error {
@@ -476,9 +459,27 @@ func notRegularOpen(obj fdObject, o options, err error) error {
 // The system calls by which a region (region.go) is flushed, reserved and
 // unmapped.
 
-func msync(addr unsafe.Pointer, n int) error   { return cshim.Msync(addr, n) }
-func munmap(addr unsafe.Pointer, n int) error  { return cshim.Munmap(addr, n) }
-func reserve(addr unsafe.Pointer, n int) error { return cshim.Reserve(addr, n) }
+// regionSys is empty on Linux: a mapping needs nothing but its addresses.
+type regionSys struct{}
+
+// reserve swaps r's memory for an inaccessible reservation of the same
+// addresses, in one mmap(MAP_FIXED) (see region.retire).
+func (regionSys) reserve(r *region) error { return wholePages(r, cshim.Reserve) }
+
+// unmap gives r's addresses back: shmdt for a System V segment still
+// attached, munmap for the rest. state is what r held.
+func (regionSys) unmap(r *region, state regionState) error {
+	if r.kind == attachedSysV && state != regionReserved {
+		return shmdt(r.addr)
+	}
+	return wholePages(r, cshim.Munmap)
+}
+
+// flush writes the n bytes at addr back to their object (msync, MS_SYNC).
+func (regionSys) flush(addr unsafe.Pointer, n int) error { return cshim.Msync(addr, n) }
+
+// close has nothing to close on Linux.
+func (regionSys) close() error { return nil }
 
 // tempName is the temporary name under which an object called name is made
 // (see createFD): name, cut short so the whole stays within NAME_MAX, then

@@ -18,6 +18,7 @@ type options struct {
 	populate  bool // Populate
 	hugePages bool // HugePages
 	semUndo   bool // SemUndo: System V semaphores only
+	global    bool // Global: Windows sections only
 }
 
 // Exclusive makes opening fail with an error matching fs.ErrExist if the
@@ -88,6 +89,14 @@ func Populate() Option { return func(o *options) { o.populate = true } }
 // (Alloc) are the Go heap's, which uses transparent huge pages as the
 // system allows.
 func HugePages() Option { return func(o *options) { o.hugePages = true } }
+
+// Global makes a "*name" target on Windows the section Global\name,
+// which every session of the machine sees, instead of Local\name, which
+// only the processes of this session see. Creating a Global\ section
+// needs the SeCreateGlobalPrivilege (services and administrators have
+// it); opening one does not. Elsewhere it changes nothing: POSIX shared
+// memory has one namespace.
+func Global() Option { return func(o *options) { o.global = true } }
 
 // applyOptions applies opts to the defaults (mode 0600).
 func applyOptions(opts []Option) (options, error) {

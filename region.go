@@ -34,6 +34,7 @@ type region struct {
 	kind    regionKind
 	state   regionState
 	obj     namedObject // what Buffer.Remove removes
+	sys     regionSys   // what the system needs besides the addresses: on Windows, the file's handle (region_windows.go)
 }
 
 // regionKind is how a region's memory is written back and given back.
@@ -86,7 +87,7 @@ func (r *region) sync() error {
 	if r.kind != mappedWritable || r.state != regionMapped || r.size == 0 || !r.exposed.Load() && !r.dirty.Swap(false) {
 		return nil
 	}
-	if err := msync(r.addr, r.size); err != nil {
+	if err := r.sys.flush(r.addr, r.size); err != nil {
 		r.dirty.Store(true) // still to do
 		return err
 	}
@@ -113,7 +114,8 @@ func (r *region) written() {
 // System V segment as shmdt does.
 //
 // Where no reservation can be made (over huge pages, whose size cannot be
-// learnt without /proc; or when mmap fails), retire keeps the memory
+// learnt without /proc; when mmap fails; on Windows, see
+// region_windows.go), retire keeps the memory
 // mapped, for the cleanup to unmap as it would the reservation: unmapping
 // now would free addresses that a stale slice still points to, for the
 // next mapping to take.
@@ -126,9 +128,10 @@ func (r *region) retire() (needCleanup bool, err error) {
 	}
 	if r.state == regionMapped {
 		r.state = regionKept // no more flushes, whatever comes next
-		if wholePages(r, reserve) == nil {
+		if r.sys.reserve(r) == nil {
 			r.state = regionReserved
 		}
+		err = errors.Join(err, r.sys.close())
 	}
 	return true, err
 }
@@ -138,13 +141,13 @@ func (r *region) retire() (needCleanup bool, err error) {
 func (r *region) unmap() error {
 	state := r.state
 	r.state = regionReleased
+	var err error
 	switch {
 	case r.size == 0 || state == regionReleased:
-		return nil
-	case r.kind == attachedSysV && state != regionReserved:
-		return shmdt(r.addr)
+	default:
+		err = r.sys.unmap(r, state)
 	}
-	return wholePages(r, munmap)
+	return errors.Join(err, r.sys.close())
 }
 
 // wholePages calls unmap (munmap or a reservation) with the length of r's
@@ -245,3 +248,20 @@ type namedObject interface {
 func errNotTheObject(what string) error {
 	return fmt.Errorf("%s: the object this buffer opened is gone, and the other one is left alone: %w", what, fs.ErrNotExist)
 }
+
+// notRegularError is the error for a target that is not a regular file. It
+// matches fs.ErrInvalid, and the system's error if there was one.
+type notRegularError struct {
+	what string
+	err  error
+}
+
+func (e *notRegularError) Error() string {
+	msg := e.what + ", not a regular file: only regular files and shared memory objects can be mapped as buffers"
+	if e.err != nil {
+		msg += " (" + e.err.Error() + ")"
+	}
+	return msg
+}
+func (e *notRegularError) Is(target error) bool { return target == fs.ErrInvalid }
+func (e *notRegularError) Unwrap() error        { return e.err }

@@ -11,16 +11,25 @@ import (
 var (
 	errNoCgo   = withoutCgoBackends()
 	errNoPOSIX = noBackend("POSIX shared memory", "ipcbuf_noposix")
-	errNoSysV  = noBackend("System V shared memory", "ipcbuf_nosysv")
+	errNoSysV  = sysvLeftOut()
 )
 
 // withoutCgoBackends returns the error of the shared kinds in a build without the cgo
 // backends: built for a system they do not support yet, or without cgo.
 func withoutCgoBackends() error {
-	if runtime.GOOS != "linux" {
-		return fmt.Errorf("shared buffers are supported on Linux only for now, and this program was built for %s: %w", runtime.GOOS, errors.ErrUnsupported)
+	if runtime.GOOS != "linux" && runtime.GOOS != "windows" {
+		return fmt.Errorf("shared buffers are supported on Linux and Windows only for now, and this program was built for %s: %w", runtime.GOOS, errors.ErrUnsupported)
 	}
 	return fmt.Errorf("shared buffers need cgo, and this program was built with CGO_ENABLED=0: %w", errors.ErrUnsupported)
+}
+
+// sysvLeftOut is the error of System V shared memory where it is left out:
+// on Windows, which has none, it says so.
+func sysvLeftOut() error {
+	if runtime.GOOS == "windows" && cgoEnabled {
+		return fmt.Errorf("System V shared memory does not exist on Windows: use a named section (\"*name\") or a file: %w", errors.ErrUnsupported)
+	}
+	return noBackend("System V shared memory", "ipcbuf_nosysv")
 }
 
 func noBackend(what, tag string) error {
