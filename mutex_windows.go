@@ -26,6 +26,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/ipcbuf/ipcbuf/cshim"
@@ -134,10 +135,10 @@ func (m *Mutex) winID(op string) (id uint64, err error) {
 // releases it.
 type mutexProc struct {
 	id    uint64
-	h     uintptr       // the Win32 mutex
-	ev    uintptr       // an auto-reset event that cuts the worker's wait short
-	reqs  chan mutexReq // to the worker
-	token chan struct{} // taken by the goroutine locking, and while this process holds the mutex
+	h     syscall.Handle // the Win32 mutex
+	ev    syscall.Handle // an auto-reset event that cuts the worker's wait short
+	reqs  chan mutexReq  // to the worker
+	token chan struct{}  // taken by the goroutine locking, and while this process holds the mutex
 
 	mu   sync.Mutex // orders Unlock, MarkConsistent and Reset on held
 	held bool       // this process holds the mutex (the worker's thread owns it)

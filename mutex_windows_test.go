@@ -280,3 +280,69 @@ func TestWindowsMutexProcesses(t *testing.T) {
 	qt.Assert(t, m.LockTimeout(time.Minute), qt.IsNil)
 	qt.Assert(t, m.Unlock(), qt.IsNil)
 }
+
+// TestWindowsMutexSharedBuffer: the mutex in a "*name" section that two
+// Wine processes map. A child killed in the middle of its critical section
+// gives the parent ErrOwnerDead naming it, with the record half-updated;
+// the parent repairs it, MarkConsistent and Unlock leave the mutex usable.
+// Killed again, and taken over by a second child that unlocks without
+// MarkConsistent: the parent's Lock is ErrNotRecoverable, until Reset.
+func TestWindowsMutexSharedBuffer(t *testing.T) {
+	mutexWatchdog(t, 3*time.Minute)
+	kc := sharedKinds[0]
+	if kc.kind != ipcbuf.KindPOSIX || !kc.kind.Supported() {
+		t.Skip("this build has no named sections (\"*name\")")
+	}
+	target, b, m := newMutexBuffer(t, kc)
+
+	die := func() int {
+		t.Helper()
+		c := startMutexChild(t, "mutex-die", target)
+		c.expect(t, "open")
+		_, err := io.WriteString(c.stdin, "go\n")
+		qt.Assert(t, err, qt.IsNil)
+		c.expect(t, "ready")
+		qt.Assert(t, c.cmd.Process.Kill(), qt.IsNil)
+		c.wait()
+		return c.cmd.Process.Pid
+	}
+	record := func() (uint32, uint32) {
+		t.Helper()
+		a, err := b.ReadUint32LE(mxA)
+		qt.Assert(t, err, qt.IsNil)
+		bb, err := b.ReadUint32LE(mxB)
+		qt.Assert(t, err, qt.IsNil)
+		return a, bb
+	}
+
+	pid := die()
+	err := m.LockTimeout(time.Minute)
+	qt.Assert(t, err, qt.ErrorIs, ipcbuf.ErrOwnerDead)
+	qt.Assert(t, err, qt.ErrorMatches, fmt.Sprintf(`lock \*.*: ipcbuf: the previous owner of the mutex died holding it \(it was pid %d\)`, pid))
+	raw := mutexBytes(t, b, 0)
+	qt.Assert(t, binary.LittleEndian.Uint32(raw), qt.Equals, uint32(1<<31))           // inconsistent
+	qt.Assert(t, binary.LittleEndian.Uint32(raw[4:]), qt.Equals, uint32(os.Getpid())) // held by the parent
+	a, bb := record()
+	qt.Assert(t, a, qt.Equals, bb+1) // the child died between its two writes
+	_, err = b.WriteUint32LE(int64(a), mxB)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, m.MarkConsistent(), qt.IsNil)
+	qt.Assert(t, m.Unlock(), qt.IsNil)
+	mutexAssertUnlocked(t, b, 0)
+	qt.Assert(t, m.LockTimeout(time.Minute), qt.IsNil)
+	qt.Assert(t, m.Unlock(), qt.IsNil)
+
+	// Not recoverable, across processes.
+	die()
+	c := startMutexChild(t, "mutex-abandon", target)
+	c.expect(t, "took over")
+	ok, err := m.TryLock()
+	qt.Assert(t, ok, qt.IsFalse)
+	qt.Assert(t, err, qt.IsNil)
+	c.stdin.Close()
+	qt.Assert(t, c.wait(), qt.IsNil, qt.Commentf("%s", c.stderr.Bytes()))
+	qt.Assert(t, m.LockTimeout(time.Minute), qt.ErrorIs, ipcbuf.ErrNotRecoverable)
+	qt.Assert(t, m.Reset(), qt.IsNil)
+	qt.Assert(t, m.LockTimeout(time.Minute), qt.IsNil)
+	qt.Assert(t, m.Unlock(), qt.IsNil)
+}

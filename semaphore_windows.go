@@ -43,7 +43,7 @@ const (
 // guard holds back until no call uses it.
 type winSem struct {
 	g    semGuard
-	h    uintptr
+	h    syscall.Handle
 	name string // as in "*name"
 }
 
@@ -70,7 +70,7 @@ func openPOSIXSem(name string, value int, o options) (semImpl, error) {
 	if err != nil {
 		return nil, err
 	}
-	var h uintptr
+	var h syscall.Handle
 	if o.openOnly {
 		h, err = cshim.WinSemOpen(wname)
 	} else {

@@ -9,7 +9,6 @@ import "C"
 
 import (
 	"syscall"
-	"unsafe"
 )
 
 // The results of a wait (WinWait, WinWait2), as WaitForSingleObject and
@@ -24,29 +23,11 @@ const (
 // existing object (ERROR_ALREADY_EXISTS).
 const ErrorAlreadyExists = syscall.Errno(C.ERROR_ALREADY_EXISTS)
 
-// winErr converts a Win32 error code; 0 is no error.
-func winErr(code C.DWORD) error {
-	if code != 0 {
-		return syscall.Errno(code)
-	}
-	return nil
-}
-
-// utf16z converts name for a W function: UTF-16, NUL-terminated. A NUL
-// inside name is refused (EINVAL), as it would shorten the name silently.
-func utf16z(name string) (*C.wchar_t, error) {
-	u, err := syscall.UTF16FromString(name)
-	if err != nil {
-		return nil, err
-	}
-	return (*C.wchar_t)(unsafe.Pointer(&u[0])), nil
-}
-
 // WinSemCreate creates the named semaphore name with value and max
 // (CreateSemaphoreW), or opens it if it exists: then existed is true and
 // the handle is to the existing semaphore, whose value and max stay.
-func WinSemCreate(name string, value, max int32) (h uintptr, existed bool, err error) {
-	p, err := utf16z(name)
+func WinSemCreate(name string, value, max int32) (h syscall.Handle, existed bool, err error) {
+	p, err := utf16(name)
 	if err != nil {
 		return 0, false, err
 	}
@@ -55,13 +36,13 @@ func WinSemCreate(name string, value, max int32) (h uintptr, existed bool, err e
 	if err := winErr(C.ipcbuf_ws_create_semaphore(p, C.LONG(value), C.LONG(max), &ch, &last)); err != nil {
 		return 0, false, err
 	}
-	return uintptr(ch), syscall.Errno(last) == ErrorAlreadyExists, nil
+	return syscall.Handle(ch), syscall.Errno(last) == ErrorAlreadyExists, nil
 }
 
 // WinSemOpen opens the existing named semaphore name (OpenSemaphoreW) for
 // waiting, releasing and querying.
-func WinSemOpen(name string) (uintptr, error) {
-	p, err := utf16z(name)
+func WinSemOpen(name string) (syscall.Handle, error) {
+	p, err := utf16(name)
 	if err != nil {
 		return 0, err
 	}
@@ -69,18 +50,18 @@ func WinSemOpen(name string) (uintptr, error) {
 	if err := winErr(C.ipcbuf_ws_open_semaphore(p, &ch)); err != nil {
 		return 0, err
 	}
-	return uintptr(ch), nil
+	return syscall.Handle(ch), nil
 }
 
 // WinSemRelease adds one to semaphore h (ReleaseSemaphore), waking a
 // waiter; ERROR_TOO_MANY_POSTS at its maximum count.
-func WinSemRelease(h uintptr) error {
+func WinSemRelease(h syscall.Handle) error {
 	return winErr(C.ipcbuf_ws_release_semaphore(C.uintptr_t(h)))
 }
 
 // WinSemQuery returns semaphore h's count (NtQuerySemaphore). A failure
 // is the Win32 error of its NTSTATUS (RtlNtStatusToDosError).
-func WinSemQuery(h uintptr) (int, error) {
+func WinSemQuery(h syscall.Handle) (int, error) {
 	var count C.LONG
 	if status := C.ipcbuf_ws_query_semaphore(C.uintptr_t(h), &count); status != 0 {
 		return 0, syscall.Errno(C.ipcbuf_ws_status_to_error(status))
@@ -90,8 +71,8 @@ func WinSemQuery(h uintptr) (int, error) {
 
 // WinMutexCreate creates the named mutex name, not owned (CreateMutexW),
 // or opens it if it exists.
-func WinMutexCreate(name string) (h uintptr, existed bool, err error) {
-	p, err := utf16z(name)
+func WinMutexCreate(name string) (h syscall.Handle, existed bool, err error) {
+	p, err := utf16(name)
 	if err != nil {
 		return 0, false, err
 	}
@@ -100,33 +81,33 @@ func WinMutexCreate(name string) (h uintptr, existed bool, err error) {
 	if err := winErr(C.ipcbuf_ws_create_mutex(p, &ch, &last)); err != nil {
 		return 0, false, err
 	}
-	return uintptr(ch), syscall.Errno(last) == ErrorAlreadyExists, nil
+	return syscall.Handle(ch), syscall.Errno(last) == ErrorAlreadyExists, nil
 }
 
 // WinMutexRelease releases mutex h (ReleaseMutex). Only the thread that
 // owns it may: from another, ERROR_NOT_OWNER.
-func WinMutexRelease(h uintptr) error {
+func WinMutexRelease(h syscall.Handle) error {
 	return winErr(C.ipcbuf_ws_release_mutex(C.uintptr_t(h)))
 }
 
 // WinEventCreate creates an unnamed auto-reset event, not signalled.
-func WinEventCreate() (uintptr, error) {
+func WinEventCreate() (syscall.Handle, error) {
 	var ch C.uintptr_t
 	if err := winErr(C.ipcbuf_ws_create_event(&ch)); err != nil {
 		return 0, err
 	}
-	return uintptr(ch), nil
+	return syscall.Handle(ch), nil
 }
 
 // WinEventSet signals event h (SetEvent).
-func WinEventSet(h uintptr) error {
+func WinEventSet(h syscall.Handle) error {
 	return winErr(C.ipcbuf_ws_set_event(C.uintptr_t(h)))
 }
 
 // WinWait waits up to ms milliseconds for h (WaitForSingleObject) and
 // returns WaitObject0, WaitAbandoned or WaitTimeout. It holds its OS
 // thread while it blocks.
-func WinWait(h uintptr, ms uint32) (uint32, error) {
+func WinWait(h syscall.Handle, ms uint32) (uint32, error) {
 	var r C.DWORD
 	if err := winErr(C.ipcbuf_ws_wait(C.uintptr_t(h), C.DWORD(ms), &r)); err != nil {
 		return 0, err
@@ -137,7 +118,7 @@ func WinWait(h uintptr, ms uint32) (uint32, error) {
 // WinWait2 waits up to ms milliseconds for a or b, whichever comes first
 // (WaitForMultipleObjects), and returns WaitObject0 or WaitAbandoned plus
 // the index of the handle (0 for a, 1 for b), or WaitTimeout.
-func WinWait2(a, b uintptr, ms uint32) (uint32, error) {
+func WinWait2(a, b syscall.Handle, ms uint32) (uint32, error) {
 	var r C.DWORD
 	if err := winErr(C.ipcbuf_ws_wait2(C.uintptr_t(a), C.uintptr_t(b), C.DWORD(ms), &r)); err != nil {
 		return 0, err
@@ -146,6 +127,6 @@ func WinWait2(a, b uintptr, ms uint32) (uint32, error) {
 }
 
 // WinCloseHandle closes h (CloseHandle).
-func WinCloseHandle(h uintptr) error {
+func WinCloseHandle(h syscall.Handle) error {
 	return winErr(C.ipcbuf_ws_close_handle(C.uintptr_t(h)))
 }
