@@ -32,11 +32,6 @@ import (
 	"github.com/ipcbuf/ipcbuf/cshim"
 )
 
-// mutexNamedObject says that Mutex is built on a named object of the
-// system rather than on the futex (mutex.go's methods hand over to the
-// ...Named ones below).
-const mutexNamedObject = true
-
 // The state word on Windows (offset 0); see Mutex.
 const (
 	mutexWinIncons   = 1 << 31 // the holder took over from a dead owner
@@ -574,10 +569,3 @@ func (m *Mutex) resetNamed() error {
 	}
 	return nil
 }
-
-// Neither is asked on Windows: the Win32 mutex knows its owner's thread,
-// and tells of its death itself.
-
-func mutexStartTime() uint64 { return 0 }
-
-func mutexOwnerAlive(pid, ticket uint32) bool { return true }
