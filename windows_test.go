@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"unsafe"
 
@@ -313,4 +314,20 @@ func TestWindowsDroppedFileReleased(t *testing.T) {
 		_, err := os.Stat(path)
 		return errors.Is(err, fs.ErrNotExist)
 	})
+}
+
+// TestWindowsNameOfAnotherType: a name that a kernel object of another
+// type holds (here an event) is refused with an error that says so, and
+// nothing is created.
+func TestWindowsNameOfAnotherType(t *testing.T) {
+	name := shmName(t)
+	createEvent := syscall.NewLazyDLL("kernel32.dll").NewProc("CreateEventW")
+	p, err := syscall.UTF16PtrFromString(`Local\` + name)
+	qt.Assert(t, err, qt.IsNil)
+	h, _, callErr := createEvent.Call(0, 1, 0, uintptr(unsafe.Pointer(p)))
+	qt.Assert(t, h, qt.Not(qt.Equals), uintptr(0), qt.Commentf("CreateEventW: %v", callErr))
+	defer syscall.CloseHandle(syscall.Handle(h))
+	_, err = ipcbuf.OpenShm(name, 4096)
+	qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid)
+	qt.Assert(t, err, qt.ErrorMatches, `.*not a section.*`)
 }
