@@ -331,3 +331,23 @@ func TestWindowsNameOfAnotherType(t *testing.T) {
 	qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid)
 	qt.Assert(t, err, qt.ErrorMatches, `.*not a section.*`)
 }
+
+// TestWindowsGlobalNamespace: Global() puts a section in Global\, which a
+// plain open (Local\) does not see, and a Global() open does.
+func TestWindowsGlobalNamespace(t *testing.T) {
+	name := shmName(t)
+	b, err := ipcbuf.OpenShm(name, 4096, ipcbuf.Exclusive(), ipcbuf.Global())
+	if errors.Is(err, fs.ErrPermission) {
+		t.Skip("creating a Global\\ section needs the SeCreateGlobalPrivilege, which this process lacks (Wine grants it)")
+	}
+	qt.Assert(t, err, qt.IsNil)
+	defer b.Close()
+	_, err = b.WriteAt([]byte("global"), 0)
+	qt.Assert(t, err, qt.IsNil)
+	_, err = ipcbuf.OpenShm(name, 0, ipcbuf.OpenOnly())
+	qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist, qt.Commentf("Local\\%s must be another name", name))
+	g, err := ipcbuf.OpenShm(name, 0, ipcbuf.OpenOnly(), ipcbuf.Global())
+	qt.Assert(t, err, qt.IsNil)
+	defer g.Close()
+	qt.Assert(t, string(g.Bytes()[:6]), qt.Equals, "global")
+}
