@@ -82,6 +82,11 @@ func Remove(target string) error {
 //
 // Exclusive is the safe way to create an object under a name others can
 // guess: without it, another user may have created the name first.
+//
+// On Windows name is the named section Local\name (Global\name with the
+// Global option), backed by the paging file; it may not contain '\'. A
+// section cannot grow, and one opened at size 0 maps whole pages: see
+// "Windows" in the README.
 func OpenShm(name string, size int, opts ...Option) (*Buffer, error) {
 	o, err := parseOptions(size, opts)
 	if err == nil {
@@ -129,6 +134,11 @@ func CreateShmTemp(pattern string, size int, opts ...Option) (*Buffer, error) {
 // Only a shared memory object is removed: if the name in /dev/shm is a
 // directory, a FIFO or anything else but a regular file, RemoveShm returns
 // an error matching fs.ErrInvalid and removes nothing.
+//
+// On Windows a named section cannot be removed: it goes when the last
+// process that has it open closes it. RemoveShm returns an error matching
+// fs.ErrNotExist if Local\name does not exist, and nil, having done
+// nothing, if it does.
 func RemoveShm(name string) error {
 	name, err := checkShmName(name)
 	if err != nil {

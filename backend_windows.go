@@ -56,6 +56,10 @@ func checkWindowsOptions(o options) error {
 func openShm(name string, size int, o options) (*Buffer, error) {
 	target := "*" + name
 	fail := func(err error) (*Buffer, error) {
+		if err == errInvalidHandle {
+			// Kernel objects of every type share one namespace.
+			err = &notRegularError{what: "the name belongs to a kernel object that is not a section (a semaphore, a mutex, an event...)", err: err}
+		}
 		return nil, &fs.PathError{Op: "open", Path: target, Err: err}
 	}
 	if strings.IndexByte(name, '\\') >= 0 {
@@ -255,20 +259,20 @@ func mapFile(path string, f syscall.Handle, created bool, size int, o options) (
 		protect, access, kind = cshim.PageReadonly, cshim.FileMapRead, mappedReadOnly
 	}
 	id := fileObject{path: path, volume: info.Volume, index: info.Index}
-	if n == 0 { // a new file asked for 0 bytes cannot happen; an empty view can
-		r := newRegion(nil, 0, kind, id)
-		_ = cshim.CloseHandle(f)
-		return newMapped(KindFile, path, r, 0, o.readOnly), nil
-	}
-	// A section over the file at n bytes: when n is more than the file
-	// has, this grows the file to n (the new bytes are zero).
+	// n > 0 here: size 0 took the file's size, and an empty file was
+	// refused. A section over the file at n bytes: when n is more than the
+	// file has, this grows the file to n (the new bytes are zero).
 	h, _, err := cshim.CreateMapping(f, protect, uint64(n), "")
 	if err != nil {
 		return nil, err
 	}
 	addr, err := cshim.MapView(h, access, int(n))
 	if err != nil {
+		// Out of address space: give the file back the size it had.
 		_ = cshim.CloseHandle(h)
+		if n > have {
+			_ = cshim.SetFileSize(f, have)
+		}
 		return nil, err
 	}
 	r := newRegion(addr, int(n), kind, id)
@@ -368,3 +372,7 @@ func deleteIf(path string, check func(cshim.FileInfo) error) error {
 	}
 	return cshim.DeleteFile(path)
 }
+
+// errInvalidHandle is ERROR_INVALID_HANDLE, CreateFileMappingW's answer
+// when the name belongs to a kernel object of another type.
+const errInvalidHandle = syscall.Errno(6)

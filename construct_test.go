@@ -316,7 +316,7 @@ func TestConstructConcatKinds(t *testing.T) {
 	m, _ := Alloc(4)
 	add(m, []byte("mem!"))
 	if KindFile.Supported() {
-		f, err := OpenFile(filepath.Join(t.TempDir(), "f"), 4)
+		f, err := OpenFile(filepath.Join(TempDir(t), "f"), 4)
 		qt.Assert(t, err, qt.IsNil)
 		defer f.Close()
 		add(f, []byte("file"))

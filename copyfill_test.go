@@ -219,7 +219,7 @@ func TestCopyReadOnlyAndClosed(t *testing.T) {
 		w, err := OpenShm(name, 8, Exclusive())
 		qt.Assert(t, err, qt.IsNil)
 		t.Cleanup(func() { w.Close(); RemoveShm(name) })
-		r, err := OpenShm(name, 0, ReadOnly())
+		r, err := OpenShm(name, 8, ReadOnly()) // 8: a Windows section opens at whole pages
 		qt.Assert(t, err, qt.IsNil)
 		t.Cleanup(func() { r.Close() })
 		_, err = src.Copy(r, 0, 0, 5)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -28,12 +29,14 @@ func TestCreateShmTemp(t *testing.T) {
 		qt.Assert(t, strings.HasSuffix(name, ".buf"), qt.IsTrue, qt.Commentf(name))
 		qt.Assert(t, seen[name], qt.IsFalse, qt.Commentf("%s made twice", name))
 		seen[name] = true
-		fi, err := os.Stat("/dev/shm/" + name[1:])
-		qt.Assert(t, err, qt.IsNil)
-		qt.Assert(t, fi.Mode().Perm(), qt.Equals, fs.FileMode(0o600))
+		if runtime.GOOS == "linux" { // elsewhere no file shows the object
+			fi, err := os.Stat("/dev/shm/" + name[1:])
+			qt.Assert(t, err, qt.IsNil)
+			qt.Assert(t, fi.Mode().Perm(), qt.Equals, fs.FileMode(0o600))
+		}
 	}
 	// No "*": the random part is appended.
-	b, err := CreateShmTemp(prefix, 10, Mode(0o640))
+	b, err := CreateShmTemp(prefix, 10)
 	qt.Assert(t, err, qt.IsNil)
 	t.Cleanup(func() { b.Close(); b.Remove() })
 	qt.Assert(t, len(b.Name()) > len(prefix)+1, qt.IsTrue)

@@ -226,7 +226,9 @@ func (b *Buffer) WriteAt(p []byte, off int64) (n int, err error) {
 // System V buffers, and syncs the whole mapping when b is a Slice. When no
 // method has written the memory since the last flush and Bytes and View
 // never handed it out, there is nothing to write and Sync returns at once:
-// msync would cost a disk flush all the same.
+// msync would cost a disk flush all the same. On Windows, Sync is
+// FlushViewOfFile, which starts the writes, and for a file FlushFileBuffers,
+// which waits for them.
 func (b *Buffer) Sync() error {
 	_, l, err := b.acquire("sync", false)
 	if err != nil {
@@ -263,7 +265,10 @@ func (b *Buffer) Sync() error {
 // reservation can be made (huge pages without /proc mounted), Close leaves
 // the memory mapped, still holding the object (a removed System V segment
 // is not freed), until the buffers are collected: it never gives back
-// addresses a slice may still point to.
+// addresses a slice may still point to. On Windows the swap takes two
+// calls, UnmapViewOfFile and then VirtualAlloc(MEM_RESERVE) of the same
+// addresses: another thread of the process that maps memory in the moment
+// between them may take the addresses (see "Windows" in the README).
 //
 // Close wakes this process's waits on the memory (Wait, and the Semaphore
 // and Mutex in it), which return an error matching fs.ErrClosed, and
@@ -331,6 +336,12 @@ func (b *Buffer) Close() error {
 //     identifier, is not told apart; nor is one that replaces it between
 //     the check and IPC_RMID. A segment whose mode another process changed
 //     (IPC_SET updates the creation time) is refused after Close.
+//
+// On Windows a named section cannot be removed: it goes, name and all,
+// when the last process closes it, so Remove checks that it still exists
+// and does nothing more. A file is deleted if the path still names the file
+// b opened (same volume and file index); while others have it open it is
+// deleted when the last one closes it.
 //
 // Memory buffers have no name: Remove returns an error matching
 // errors.ErrUnsupported. A nil or zero Buffer gives an error matching

@@ -927,7 +927,7 @@ func TestMutexBadInput(t *testing.T) {
 	if !ipcbuf.KindFile.Supported() {
 		return
 	}
-	path := filepath.Join(t.TempDir(), "ro")
+	path := filepath.Join(ipcbuf.TempDir(t), "ro")
 	w := open(t, path, mxSize)
 	ro := open(t, path, 0, ipcbuf.ReadOnly())
 	_, err = ipcbuf.NewMutex(ro, 0)

@@ -278,7 +278,7 @@ func openArenas(t testing.TB) []*Buffer {
 		arenas = append(arenas, b)
 	}
 	if KindFile.Supported() {
-		b, err := OpenFile(filepath.Join(t.TempDir(), "oracle"), arenaSize, Exclusive())
+		b, err := OpenFile(filepath.Join(TempDir(t), "oracle"), arenaSize, Exclusive())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -495,7 +495,7 @@ func TestNumericReadOnly(t *testing.T) {
 	ro := &Buffer{m: &mapping{data: mem, readOnly: true}, n: len(mem)}
 	bufs := []*Buffer{ro}
 	if KindFile.Supported() {
-		path := filepath.Join(t.TempDir(), "numeric")
+		path := filepath.Join(TempDir(t), "numeric")
 		rw, err := OpenFile(path, 8)
 		qt.Assert(t, err, qt.IsNil)
 		copy(rw.Bytes(), mem)

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"unsafe"
 
@@ -56,7 +57,7 @@ func winWriteChild(target string) int {
 func TestWindowsSharedAcrossProcesses(t *testing.T) {
 	targets := map[string]string{
 		"section": "*" + shmName(t),
-		"file":    filepath.Join(winTempDir(t), "shared.bin"),
+		"file":    filepath.Join(ipcbuf.TempDir(t), "shared.bin"),
 	}
 	for what, target := range targets {
 		t.Run(what, func(t *testing.T) {
@@ -156,7 +157,7 @@ func TestWindowsRemove(t *testing.T) {
 	qt.Assert(t, again.Close(), qt.IsNil)
 	qt.Assert(t, b.Close(), qt.IsNil)
 
-	dir := winTempDir(t)
+	dir := ipcbuf.TempDir(t)
 	path := filepath.Join(dir, "f.bin")
 	f, err := ipcbuf.OpenFile(path, 4096)
 	qt.Assert(t, err, qt.IsNil)
@@ -178,7 +179,7 @@ func TestWindowsRemove(t *testing.T) {
 // the file through Sync, a larger size grows it, a smaller one never
 // shrinks it.
 func TestWindowsFile(t *testing.T) {
-	path := filepath.Join(winTempDir(t), "data.bin")
+	path := filepath.Join(ipcbuf.TempDir(t), "data.bin")
 	qt.Assert(t, os.WriteFile(path, []byte("existing bytes"), 0o600), qt.IsNil)
 	b, err := ipcbuf.OpenFile(path, 0)
 	qt.Assert(t, err, qt.IsNil)
@@ -203,11 +204,11 @@ func TestWindowsFile(t *testing.T) {
 	qt.Assert(t, err, qt.IsNil)
 	qt.Assert(t, fi.Size(), qt.Equals, int64(8192))
 
-	empty := filepath.Join(winTempDir(t), "empty")
+	empty := filepath.Join(ipcbuf.TempDir(t), "empty")
 	qt.Assert(t, os.WriteFile(empty, nil, 0o600), qt.IsNil)
 	_, err = ipcbuf.OpenFile(empty, 0)
 	qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid)
-	_, err = ipcbuf.OpenFile(filepath.Join(winTempDir(t), "missing"), 0)
+	_, err = ipcbuf.OpenFile(filepath.Join(ipcbuf.TempDir(t), "missing"), 0)
 	qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
 	_, err = ipcbuf.OpenFile(path, 4096, ipcbuf.Exclusive())
 	qt.Assert(t, err, qt.ErrorIs, fs.ErrExist)
@@ -273,25 +274,80 @@ func TestWindowsNoSysV(t *testing.T) {
 	qt.Assert(t, ipcbuf.KindFile.Supported(), qt.IsTrue)
 }
 
-// winTempDir is t.TempDir for tests under Wine: Go 1.26's os.RemoveAll
-// deletes through FILE_DISPOSITION_POSIX_SEMANTICS, which Wine 8 answers
-// with ERROR_INVALID_FUNCTION, so t.TempDir's cleanup fails there; this
-// one removes what it holds one name at a time with os.Remove.
-func winTempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "ipcbuf-test-")
+// TestWindowsTruncateRefused: while a file is mapped, Windows refuses to
+// truncate it (ERROR_USER_MAPPED_FILE), so no page of a buffer can be
+// taken away under it, as it can on Linux (see fault_test.go); the file
+// keeps its size.
+func TestWindowsTruncateRefused(t *testing.T) {
+	path := filepath.Join(ipcbuf.TempDir(t), "mapped.bin")
+	b, err := ipcbuf.OpenFile(path, 1<<16, ipcbuf.Exclusive())
 	qt.Assert(t, err, qt.IsNil)
-	t.Cleanup(func() {
-		var names []string
-		_ = filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {
-			names = append(names, path)
-			return nil
-		})
-		for i := len(names) - 1; i >= 0; i-- { // children before their directory
-			if err := os.Remove(names[i]); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("cleanup: %v", err)
-			}
-		}
+	err = os.Truncate(path, 4096)
+	qt.Assert(t, err, qt.Not(qt.IsNil))
+	fi, err := os.Stat(path)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, fi.Size(), qt.Equals, int64(1<<16))
+	_, err = b.WriteAt([]byte("end"), 1<<16-3)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, b.Close(), qt.IsNil)
+	qt.Assert(t, os.Truncate(path, 4096), qt.IsNil, qt.Commentf("once closed, the file is the user's again"))
+}
+
+// TestWindowsDroppedFileReleased: a file buffer dropped without Close is
+// written back and let go by its cleanup. Deleting a file that is still
+// open or mapped only marks it for deletion (the processes holding it, with
+// delete sharing as ipcbuf opens files, keep it); it goes once the cleanup
+// has closed the last of this process's handles.
+func TestWindowsDroppedFileReleased(t *testing.T) {
+	path := filepath.Join(ipcbuf.TempDir(t), "dropped.bin")
+	func() {
+		b, err := ipcbuf.OpenFile(path, 8192, ipcbuf.Exclusive())
+		qt.Assert(t, err, qt.IsNil)
+		_, err = b.WriteAt([]byte("written, never closed"), 100)
+		qt.Assert(t, err, qt.IsNil)
+	}()
+	got, err := os.ReadFile(path)
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, string(got[100:121]), qt.Equals, "written, never closed")
+	qt.Assert(t, os.Remove(path), qt.IsNil)
+	collect(t, "the release of the dropped buffer's file", func() bool {
+		_, err := os.Stat(path)
+		return errors.Is(err, fs.ErrNotExist)
 	})
-	return dir
+}
+
+// TestWindowsNameOfAnotherType: a name that a kernel object of another
+// type holds (here an event) is refused with an error that says so, and
+// nothing is created.
+func TestWindowsNameOfAnotherType(t *testing.T) {
+	name := shmName(t)
+	createEvent := syscall.NewLazyDLL("kernel32.dll").NewProc("CreateEventW")
+	p, err := syscall.UTF16PtrFromString(`Local\` + name)
+	qt.Assert(t, err, qt.IsNil)
+	h, _, callErr := createEvent.Call(0, 1, 0, uintptr(unsafe.Pointer(p)))
+	qt.Assert(t, h, qt.Not(qt.Equals), uintptr(0), qt.Commentf("CreateEventW: %v", callErr))
+	defer syscall.CloseHandle(syscall.Handle(h))
+	_, err = ipcbuf.OpenShm(name, 4096)
+	qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid)
+	qt.Assert(t, err, qt.ErrorMatches, `.*not a section.*`)
+}
+
+// TestWindowsGlobalNamespace: Global() puts a section in Global\, which a
+// plain open (Local\) does not see, and a Global() open does.
+func TestWindowsGlobalNamespace(t *testing.T) {
+	name := shmName(t)
+	b, err := ipcbuf.OpenShm(name, 4096, ipcbuf.Exclusive(), ipcbuf.Global())
+	if errors.Is(err, fs.ErrPermission) {
+		t.Skip("creating a Global\\ section needs the SeCreateGlobalPrivilege, which this process lacks (Wine grants it)")
+	}
+	qt.Assert(t, err, qt.IsNil)
+	defer b.Close()
+	_, err = b.WriteAt([]byte("global"), 0)
+	qt.Assert(t, err, qt.IsNil)
+	_, err = ipcbuf.OpenShm(name, 0, ipcbuf.OpenOnly())
+	qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist, qt.Commentf("Local\\%s must be another name", name))
+	g, err := ipcbuf.OpenShm(name, 0, ipcbuf.OpenOnly(), ipcbuf.Global())
+	qt.Assert(t, err, qt.IsNil)
+	defer g.Close()
+	qt.Assert(t, string(g.Bytes()[:6]), qt.Equals, "global")
 }

@@ -113,6 +113,13 @@ unsigned long ipcbuf_flush_file(uintptr_t file)
 	return FlushFileBuffers((HANDLE)file) ? 0 : GetLastError();
 }
 
+unsigned long ipcbuf_set_size(uintptr_t file, long long size)
+{
+	FILE_END_OF_FILE_INFO info;
+	info.EndOfFile.QuadPart = size;
+	return SetFileInformationByHandle((HANDLE)file, FileEndOfFileInfo, &info, sizeof info) ? 0 : GetLastError();
+}
+
 unsigned long ipcbuf_delete_file(const wchar_t *path)
 {
 	return DeleteFileW(path) ? 0 : GetLastError();

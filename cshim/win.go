@@ -204,6 +204,12 @@ func FlushFile(h syscall.Handle) error {
 	return winErr(C.ipcbuf_flush_file(C.uintptr_t(h)))
 }
 
+// SetFileSize sets the size of the file h, which must be open for writing
+// and not mapped (SetFileInformationByHandle, FileEndOfFileInfo).
+func SetFileSize(h syscall.Handle, size int64) error {
+	return winErr(C.ipcbuf_set_size(C.uintptr_t(h), C.longlong(size)))
+}
+
 // DeleteFile deletes the file at path (DeleteFileW): at once, or, while
 // others have it open with delete sharing, when the last handle closes.
 func DeleteFile(path string) error {

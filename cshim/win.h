@@ -36,6 +36,7 @@ unsigned long ipcbuf_file_size(uintptr_t file, long long *size);
 unsigned long ipcbuf_file_type(uintptr_t file, unsigned long *type);
 unsigned long ipcbuf_file_info(uintptr_t file, BY_HANDLE_FILE_INFORMATION *info);
 unsigned long ipcbuf_flush_file(uintptr_t file);
+unsigned long ipcbuf_set_size(uintptr_t file, long long size);
 unsigned long ipcbuf_delete_file(const wchar_t *path);
 unsigned long ipcbuf_close_handle(uintptr_t h);
 
