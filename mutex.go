@@ -128,7 +128,7 @@ const MutexSize = 16
 //	    MarkConsistent); 1<<30 not recoverable (then the holder is 0)
 //	offset 4, 32 bits: the holder's process id, 0 when unlocked
 //	offset 8, 64 bits: the id; the Win32 mutex is
-//	    Local\ipcbuf.mutex.<the id in 16 hexadecimal digits>. It is 0
+//	    Global\ipcbuf.mutex.<the id in 16 hexadecimal digits>. It is 0
 //	    until the first Lock, which writes a random one with a
 //	    compare-and-swap, so that every process derives the same name
 //	    from the bytes.
@@ -158,8 +158,11 @@ const MutexSize = 16
 // Reset ran; a cancelled context ends it at once. MutexCheckInterval does
 // not apply: Windows hands an abandoned mutex to the next waiter at once.
 //
-// The names are in the Local\ namespace: every process using a mutex must
-// be in the same session (as for a "*name" buffer).
+// The names are in the Global\ namespace, so that processes of different
+// sessions that share a section made with the Global option share its
+// mutex too. Unlike a section, a mutex needs no privilege to be made
+// there. Its default security lets in the user who made it, SYSTEM and
+// the administrators.
 type Mutex struct {
 	b   *Buffer
 	off int

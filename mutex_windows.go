@@ -49,8 +49,12 @@ const mutexWinSlice = 50 * time.Millisecond
 // close them every time.
 const mutexWinIdle = time.Second
 
-// mutexWinName is the Win32 name of the mutex whose id is id.
-func mutexWinName(id uint64) string { return fmt.Sprintf(`Local\ipcbuf.mutex.%016x`, id) }
+// mutexWinName is the Win32 name of the mutex whose id is id. Global\,
+// whatever the buffer's namespace: processes in different sessions that
+// share a Global\ section must share its mutex, and a name local to each
+// session would give each its own mutex, silently. Making a mutex in
+// Global\ needs no privilege (only sections and symbolic links do).
+func mutexWinName(id uint64) string { return fmt.Sprintf(`Global\ipcbuf.mutex.%016x`, id) }
 
 // mutexWinPid is this process as the owner field records it.
 var mutexWinPid = uint32(os.Getpid())

@@ -2,7 +2,7 @@
 
 package ipcbuf_test
 
-// The Mutex on Windows: a named Win32 mutex, Local\ipcbuf.mutex.<id>,
+// The Mutex on Windows: a named Win32 mutex, Global\ipcbuf.mutex.<id>,
 // whose id the mutex's last 8 bytes hold. The tests share a mutex between
 // processes by giving a child's memory buffer the same id (the Win32
 // mutex is then the same; the state bytes are each process's own), and
@@ -92,7 +92,7 @@ func winMutex(t *testing.T) (*ipcbuf.Buffer, *ipcbuf.Mutex, uint64) {
 // releasing it, as the thread of a process that dies would.
 func winAbandon(t *testing.T, id uint64) {
 	t.Helper()
-	h, _, err := cshim.WinMutexCreate(fmt.Sprintf(`Local\ipcbuf.mutex.%016x`, id))
+	h, _, err := cshim.WinMutexCreate(fmt.Sprintf(`Global\ipcbuf.mutex.%016x`, id))
 	qt.Assert(t, err, qt.IsNil)
 	t.Cleanup(func() { cshim.WinCloseHandle(h) })
 	got := make(chan error)
@@ -229,6 +229,14 @@ func TestWindowsMutexProcesses(t *testing.T) {
 	mutexWatchdog(t, 3*time.Minute)
 	_, m, id := winMutex(t)
 	env := winMutexIDEnv + "=" + strconv.FormatUint(id, 16)
+	// The child's bytes are its own, so only WAIT_ABANDONED can tell the
+	// parent of its death, and only if the Win32 mutex outlives the child:
+	// the parent's own handle goes a second after its last use. This
+	// handle keeps it. (In a shared buffer the holder's pid in the bytes
+	// tells too: TestWindowsMutexSharedBuffer.)
+	h, _, err := cshim.WinMutexCreate(fmt.Sprintf(`Global\ipcbuf.mutex.%016x`, id))
+	qt.Assert(t, err, qt.IsNil)
+	defer cshim.WinCloseHandle(h)
 
 	c := startMutexChild(t, "winmutex-hold", "", env)
 	c.expect(t, "locked")

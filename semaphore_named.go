@@ -80,11 +80,13 @@ var semEINTRs atomic.Int64
 // the same largest value, 2147483647; name may not contain '\'. What
 // differs: it lives only while some process has it open, and goes, count
 // and all, with the last Close (or the last process's exit); Remove does
-// nothing but check that it exists (see RemoveSemaphore). Mode is checked
-// but not applied: a new semaphore gets the default security of the
-// process's token, which lets its user, SYSTEM and the administrators open
-// it. The names are in the session's Local\ namespace. Waits come back to
-// Go every 50ms, as above. A System V key is an error matching
+// nothing but check that it exists (see RemoveSemaphore). A new semaphore
+// gets the default security of the process's token, which lets its user,
+// SYSTEM and the administrators open it: a Mode that lets other users in
+// (any of 0077) is an error matching errors.ErrUnsupported, as for
+// sections. The name is in the session's Local\ namespace, or with the
+// Global option Global\sem.name, which every session sees. Waits come back
+// to Go every 50ms, as above. A System V key is an error matching
 // errors.ErrUnsupported: Windows has no System V IPC.
 func OpenSemaphore(target string, value int, opts ...Option) (*Semaphore, error) {
 	kind, name, key, err := parseSemTarget(target)
@@ -120,8 +122,9 @@ func OpenSemaphore(target string, value int, opts ...Option) (*Semaphore, error)
 //
 // On Windows a named object has no name to remove: it goes when the last
 // process that has it open closes it. RemoveSemaphore then checks that the
-// semaphore exists (fs.ErrNotExist if not) and does nothing else; while
-// any process has it open, OpenSemaphore of the name still opens it.
+// semaphore exists in Local\ (fs.ErrNotExist if not; Semaphore.Remove
+// looks where the semaphore was opened) and does nothing else; while any
+// process has it open, OpenSemaphore of the name still opens it.
 func RemoveSemaphore(target string) error {
 	kind, name, key, err := parseSemTarget(target)
 	if err == nil {

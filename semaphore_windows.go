@@ -11,9 +11,12 @@ package ipcbuf
 // (ERROR_INVALID_HANDLE).
 //
 // What differs from POSIX, as OpenSemaphore and RemoveSemaphore say:
-//   - Mode is checked but not applied: a new semaphore gets the default
-//     security of the creating process's token, which lets its user,
-//     SYSTEM and the administrators open it, and no other user.
+//   - A new semaphore gets the default security of the creating process's
+//     token, which lets its user, SYSTEM and the administrators open it,
+//     and no other user: a Mode that lets others in is unsupported, as for
+//     sections.
+//   - With the Global option the name is Global\sem.name, which every
+//     session sees (making a semaphore there needs no privilege).
 //   - A Windows object has no name to remove: it lives while any process
 //     has a handle to it, and goes with the last CloseHandle. Remove and
 //     RemoveSemaphore check that the semaphore exists (fs.ErrNotExist if
@@ -24,6 +27,7 @@ package ipcbuf
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"syscall"
@@ -42,16 +46,20 @@ const (
 // winSem is a Win32 named semaphore. h is valid until close, which the
 // guard holds back until no call uses it.
 type winSem struct {
-	g    semGuard
-	h    syscall.Handle
-	name string // as in "*name"
+	g     semGuard
+	h     syscall.Handle
+	name  string // as in "*name"
+	wname string // its Win32 name
 }
 
-// semWindowsName returns the Win32 name of the semaphore "*name", or an
-// error if name cannot be one.
-func semWindowsName(name string) (string, error) {
+// semWindowsName returns the Win32 name of the semaphore "*name", in
+// Global\ or Local\, or an error if name cannot be one.
+func semWindowsName(name string, global bool) (string, error) {
 	if strings.IndexByte(name, '\\') >= 0 {
 		return "", invalid("semaphore name %q contains '\\', which Windows does not allow in the name of a kernel object", name)
+	}
+	if global {
+		return `Global\sem.` + name, nil
 	}
 	return semWindowsNamePrefix + name, nil
 }
@@ -66,9 +74,12 @@ func notASemaphoreWin(wname string, err error) error {
 }
 
 func openPOSIXSem(name string, value int, o options) (semImpl, error) {
-	wname, err := semWindowsName(name)
+	wname, err := semWindowsName(name, o.global)
 	if err != nil {
 		return nil, err
+	}
+	if o.mode&0o077 != 0 {
+		return nil, fmt.Errorf("Mode %#o lets other users in, and on Windows ipcbuf does not translate modes into security descriptors yet: a new semaphore gets this process's default security (its user, the Administrators and SYSTEM); leave Mode out or use 0600: %w", uint32(o.mode), errors.ErrUnsupported)
 	}
 	var h syscall.Handle
 	if o.openOnly {
@@ -85,16 +96,22 @@ func openPOSIXSem(name string, value int, o options) (semImpl, error) {
 	if err != nil {
 		return nil, notASemaphoreWin(wname, err)
 	}
-	return &winSem{h: h, name: name}, nil
+	return &winSem{h: h, name: name, wname: wname}, nil
 }
 
 // removePOSIXSem is RemoveSemaphore on Windows, where a named object has
-// no name to remove: it checks that the semaphore exists, and that is all.
+// no name to remove: it checks that the semaphore exists in Local\, and
+// that is all.
 func removePOSIXSem(name string) error {
-	wname, err := semWindowsName(name)
+	wname, err := semWindowsName(name, false)
 	if err != nil {
 		return err
 	}
+	return checkWinSem(wname)
+}
+
+// checkWinSem returns nil if the semaphore wname exists.
+func checkWinSem(wname string) error {
 	h, err := cshim.WinSemOpen(wname)
 	if err != nil {
 		return notASemaphoreWin(wname, err)
@@ -183,4 +200,4 @@ func (s *winSem) close() error {
 	return s.g.shut(func() error { return cshim.WinCloseHandle(s.h) })
 }
 
-func (s *winSem) remove() error { return removePOSIXSem(s.name) }
+func (s *winSem) remove() error { return checkWinSem(s.wname) }

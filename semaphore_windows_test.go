@@ -169,6 +169,33 @@ func TestWindowsSemaphoreExclusiveOpenOnly(t *testing.T) {
 	qt.Assert(t, v, qt.Equals, 5)
 }
 
+// TestWindowsSemaphoreGlobalMode: Global names Global\sem.name, which an
+// open without it (Local\) does not see; a Mode that lets other users in
+// is unsupported, as for sections, and creates nothing.
+func TestWindowsSemaphoreGlobalMode(t *testing.T) {
+	target := winSemTarget(t)
+	g := openSem(t, target, 3, ipcbuf.Global(), ipcbuf.Exclusive())
+	_, err := ipcbuf.OpenSemaphore(target, 0, ipcbuf.OpenOnly())
+	qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
+	qt.Assert(t, ipcbuf.RemoveSemaphore(target), qt.ErrorIs, fs.ErrNotExist) // it looks in Local\
+	qt.Assert(t, g.Remove(), qt.IsNil)                                       // it looks where g is
+	g2 := openSem(t, target, 0, ipcbuf.Global(), ipcbuf.OpenOnly())
+	v, err := g2.Value()
+	qt.Assert(t, err, qt.IsNil)
+	qt.Assert(t, v, qt.Equals, 3)
+
+	for _, mode := range []fs.FileMode{0o660, 0o604, 0o777} {
+		other := winSemTarget(t)
+		_, err := ipcbuf.OpenSemaphore(other, 0, ipcbuf.Mode(mode))
+		qt.Assert(t, err, qt.ErrorIs, errors.ErrUnsupported)
+		qt.Assert(t, err, qt.ErrorMatches, fmt.Sprintf(`open \*.*: Mode %#o lets other users in, .*`, uint32(mode)))
+		_, err = ipcbuf.OpenSemaphore(other, 0, ipcbuf.OpenOnly())
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
+	}
+	own := openSem(t, winSemTarget(t), 0, ipcbuf.Mode(0o600))
+	qt.Assert(t, own.Post(), qt.IsNil)
+}
+
 // TestWindowsSemaphoreWaits: the bounded waits, contexts, Close of a
 // semaphore that a goroutine waits on, and the largest count.
 func TestWindowsSemaphoreWaits(t *testing.T) {
