@@ -1,4 +1,4 @@
-//go:build cgo && !ipcbuf_noposix
+//go:build cgo && !windows && !ipcbuf_noposix
 
 package ipcbuf_test
 

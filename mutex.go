@@ -106,8 +106,63 @@ const MutexSize = 16
 // matching fs.ErrClosed, and Close unmaps only after it has. LockContext
 // returns as soon as its context is done, LockTimeout when its time is up. A Mutex is two words of Go memory naming the buffer and offset; its
 // methods may be called from many goroutines at once. It works on every
-// kind of buffer (on a memory buffer, between goroutines) on Linux; on
-// other systems NewMutex returns an error matching errors.ErrUnsupported.
+// kind of buffer (on a memory buffer, between goroutines) on Linux, and on
+// Windows as the next section says; on other systems, and on Windows
+// without cgo, NewMutex returns an error matching errors.ErrUnsupported.
+//
+// # Windows
+//
+// Windows has no futex that processes share, and its own robust lock: a
+// named Win32 mutex (CreateMutexW), which the system gives to the next
+// waiter, with WAIT_ABANDONED, the moment its owner's thread ends. So on
+// Windows the Mutex is such a mutex, named from the 16 bytes, which hold
+// what Windows does not keep: whether the data is consistent, and who holds
+// the lock. The contract is the one above (ErrOwnerDead, MarkConsistent,
+// ErrNotRecoverable, Reset, any goroutine may Unlock); what differs
+// follows.
+//
+// The layout, in the machine's byte order (little-endian):
+//
+//	offset 0, 32 bits: the state: 0 consistent; 1<<31 inconsistent (the
+//	    holder took over from a dead owner and has not called
+//	    MarkConsistent); 1<<30 not recoverable (then the holder is 0)
+//	offset 4, 32 bits: the holder's process id, 0 when unlocked
+//	offset 8, 64 bits: the id; the Win32 mutex is
+//	    Global\ipcbuf.mutex.<the id in 16 hexadecimal digits>. It is 0
+//	    until the first Lock, which writes a random one with a
+//	    compare-and-swap, so that every process derives the same name
+//	    from the bytes.
+//
+// All 16 bytes zero are still an unlocked, consistent mutex, and a new
+// buffer needs no initialisation; an unlocked mutex that has been used has
+// zero in its first 8 bytes and its id in the last 8. Anything else (a
+// state it never writes, a holder with "not recoverable" or none with
+// "inconsistent", a state or holder without an id) is ErrCorrupt. Reset
+// zeroes all 16, so the next Lock names a new Win32 mutex, and waiters in
+// every process move to it; a process that held the old one keeps it, and
+// its Unlock fails. A buffer whose bytes are copied elsewhere copies the
+// id, and its mutex is the same one.
+//
+// A Lock that gets the Win32 mutex without WAIT_ABANDONED but finds a
+// holder's process id in the bytes treats that holder as dead, as it is:
+// Unlock clears the id before it releases the mutex, and a dead owner that
+// alone had the mutex open took the Win32 mutex with it, so the next Lock
+// made a new one.
+//
+// A Win32 mutex belongs to a thread, and only that thread may release it,
+// while a goroutine moves between threads. So each process runs, for each
+// mutex it uses, a goroutine locked to its own OS thread that waits on and
+// releases the Win32 mutex for the others; it and the handle stay for a
+// second after the last use. A waiting Lock comes back to Go at least
+// every 50 ms to see whether its buffer was closed (then fs.ErrClosed) or
+// Reset ran; a cancelled context ends it at once. MutexCheckInterval does
+// not apply: Windows hands an abandoned mutex to the next waiter at once.
+//
+// The names are in the Global\ namespace, so that processes of different
+// sessions that share a section made with the Global option share its
+// mutex too. Unlike a section, a mutex needs no privilege to be made
+// there. Its default security lets in the user who made it, SYSTEM and
+// the administrators.
 type Mutex struct {
 	b   *Buffer
 	off int
@@ -195,6 +250,9 @@ var mutexSelf = sync.OnceValue(func() mutexOwner {
 // fs.ErrInvalid. Nothing is written: two processes may call NewMutex on the
 // same bytes at any time.
 func NewMutex(b *Buffer, off int) (*Mutex, error) {
+	if mutexNamedObject {
+		return newNamedMutex(b, off)
+	}
 	if !haveFutex {
 		return nil, b.pathError("mutex", mutexNoFutex())
 	}
@@ -287,6 +345,9 @@ func (m *Mutex) TryLock() (bool, error) {
 // lock is Lock, LockTimeout, LockContext and TryLock: it waits until ctx
 // is done (nil: never), until deadline (zero: none), or not at all (try).
 func (m *Mutex) lock(op string, ctx context.Context, deadline time.Time, try bool) (bool, error) {
+	if mutexNamedObject {
+		return m.lockNamed(op, ctx, deadline, try)
+	}
 	if ctx != nil {
 		if err := ctx.Err(); err != nil {
 			return false, m.b.pathError(op, err)
@@ -478,6 +539,9 @@ func (m *Mutex) wake(n int) {
 // recoverable: every waiter and every later Lock gets ErrNotRecoverable,
 // and so does this Unlock, to say so.
 func (m *Mutex) Unlock() error {
+	if mutexNamedObject {
+		return m.unlockNamed()
+	}
 	_, err := onMutexWord(m, "unlock", func(p *uint64) (struct{}, error) { return struct{}{}, m.unlock(p) })
 	return err
 }
@@ -514,6 +578,9 @@ func (m *Mutex) unlock(p *uint64) error {
 // must hold m (else an error matching fs.ErrPermission); on a consistent
 // mutex it does nothing.
 func (m *Mutex) MarkConsistent() (err error) {
+	if mutexNamedObject {
+		return m.markConsistentNamed()
+	}
 	p, l, err := m.b.mutexWord("markconsistent", m.off)
 	if err != nil {
 		return err
@@ -569,6 +636,9 @@ func (e *mutexNotOwnerError) Is(target error) bool { return target == fs.ErrPerm
 // not a mutex (ErrCorrupt). It wakes every waiter. It is for when no
 // process is using m: one that holds it would go on as if it did.
 func (m *Mutex) Reset() (err error) {
+	if mutexNamedObject {
+		return m.resetNamed()
+	}
 	p, l, err := m.b.mutexWord("reset", m.off)
 	if err != nil {
 		return err

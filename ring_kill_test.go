@@ -1,3 +1,9 @@
+//go:build !windows
+
+// The Ring waits on words of shared memory, which Windows cannot do
+// between processes: there CreateRing and OpenRing fail with
+// errors.ErrUnsupported (TestWindowsFutexUnsupported).
+
 package ipcbuf_test
 
 // The ring when its processes die: a producer or a consumer process is

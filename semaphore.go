@@ -14,7 +14,9 @@ import (
 //     bytes on the futex word, for any shared kind of buffer (and memory
 //     buffers, within one process);
 //   - a named POSIX semaphore (OpenSemaphore("*name", …)), which C programs
-//     (sem_open) and Python's posix_ipc open too;
+//     (sem_open) and Python's posix_ipc open too; on Windows, a named
+//     Win32 semaphore, which C programs open with OpenSemaphoreW
+//     (Local\sem.name);
 //   - a System V semaphore set of one (OpenSemaphore with a numeric key),
 //     which ipcs lists and Python's sysv_ipc opens too.
 //
@@ -170,7 +172,9 @@ func (s *Semaphore) Close() error {
 
 // Remove removes a named semaphore: a POSIX name is unlinked (processes
 // that have it open keep using it), a System V set is removed at once
-// (its waiters fail). It works before or after Close. A semaphore in a
+// (its waiters fail). It works before or after Close. On Windows, where
+// the semaphore goes with the last handle to it, Remove only checks that
+// it exists (see RemoveSemaphore). A semaphore in a
 // buffer has no name of its own: Remove returns an error matching
 // errors.ErrUnsupported, and the semaphore goes with its buffer.
 func (s *Semaphore) Remove() error {

@@ -77,8 +77,10 @@ type bufSem struct {
 // methods check the same on every call.
 //
 // Such a semaphore lives as long as its buffer; closing the buffer ends
-// this process's waits on it (fs.ErrClosed). Waiting needs Linux's futex;
-// in a memory buffer it works between goroutines of one process.
+// this process's waits on it (fs.ErrClosed). It needs Linux's futex: on
+// Windows and other systems NewSemaphore and InitSemaphore return an error
+// matching errors.ErrUnsupported (on Windows, use OpenSemaphore("*name")).
+// In a memory buffer it works between goroutines of one process.
 func NewSemaphore(b *Buffer, off int) (*Semaphore, error) {
 	s, err := newBufSem(b, off)
 	if err != nil {
@@ -120,6 +122,10 @@ func InitSemaphore(b *Buffer, off int, value int) (*Semaphore, error) {
 func newBufSem(b *Buffer, off int) (*Semaphore, error) {
 	if b == nil || b.m == nil {
 		return nil, &fs.PathError{Op: "semaphore", Path: "", Err: invalid("a nil or zero *Buffer: make one with Alloc or Open")}
+	}
+	if !haveFutex {
+		// Waiting would fail; better at once than when a process waits.
+		return nil, &fs.PathError{Op: "semaphore", Path: fmt.Sprintf("%s@%d", b.label(), off), Err: mutexNoFutex()}
 	}
 	done, stop := context.WithCancel(context.Background())
 	s := &Semaphore{

@@ -73,6 +73,21 @@ var semEINTRs atomic.Int64
 //
 // Semaphores outlive the processes that use them until RemoveSemaphore
 // (or Semaphore.Remove), ipcrm -s, or a reboot.
+//
+// On Windows, "*name" is the Win32 semaphore Local\sem.name
+// (CreateSemaphoreW, OpenSemaphoreW; "sem." keeps it apart from the
+// section "*name", as on Linux), with Exclusive and OpenOnly as above and
+// the same largest value, 2147483647; name may not contain '\'. What
+// differs: it lives only while some process has it open, and goes, count
+// and all, with the last Close (or the last process's exit); Remove does
+// nothing but check that it exists (see RemoveSemaphore). A new semaphore
+// gets the default security of the process's token, which lets its user,
+// SYSTEM and the administrators open it: a Mode that lets other users in
+// (any of 0077) is an error matching errors.ErrUnsupported, as for
+// sections. The name is in the session's Local\ namespace, or with the
+// Global option Global\sem.name, which every session sees. Waits come back
+// to Go every 50ms, as above. A System V key is an error matching
+// errors.ErrUnsupported: Windows has no System V IPC.
 func OpenSemaphore(target string, value int, opts ...Option) (*Semaphore, error) {
 	kind, name, key, err := parseSemTarget(target)
 	var o options
@@ -104,6 +119,12 @@ func OpenSemaphore(target string, value int, opts ...Option) (*Semaphore, error)
 // have it open keep using it; IPC_RMID for a System V set, which goes at
 // once: its waiters fail. A missing semaphore is an error matching
 // fs.ErrNotExist.
+//
+// On Windows a named object has no name to remove: it goes when the last
+// process that has it open closes it. RemoveSemaphore then checks that the
+// semaphore exists in Local\ (fs.ErrNotExist if not; Semaphore.Remove
+// looks where the semaphore was opened) and does nothing else; while any
+// process has it open, OpenSemaphore of the name still opens it.
 func RemoveSemaphore(target string) error {
 	kind, name, key, err := parseSemTarget(target)
 	if err == nil {

@@ -1,4 +1,4 @@
-//go:build !cgo || !linux || ipcbuf_noposix
+//go:build !cgo || !(linux || windows) || ipcbuf_noposix
 
 package ipcbuf
 

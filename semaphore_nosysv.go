@@ -1,4 +1,4 @@
-//go:build !cgo || !linux || ipcbuf_nosysv
+//go:build !windows && (!cgo || !linux || ipcbuf_nosysv)
 
 package ipcbuf
 

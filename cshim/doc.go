@@ -1,6 +1,7 @@
 // Package cshim is the C layer of ipcbuf: one Go function per system call,
 // each calling a C function that makes exactly that call: on Linux in shm.c
-// and sem.c, on Windows (built with mingw-w64's gcc) in win.c.
+// and sem.c, on Windows (built with mingw-w64's gcc) in win.c and, for
+// the semaphores and the mutex, winsem.c.
 //
 // It is a package of its own because cgo compiles only the C files in a Go
 // package's own directory, and the go command's build cache tracks only a
