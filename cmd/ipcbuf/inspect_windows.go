@@ -95,10 +95,15 @@ func (in *inspector) shared() (objs []*object, errs []error) {
 		default:
 			continue
 		}
-		if err == nil {
+		switch {
+		case err == nil:
 			objs = append(objs, o)
-		} else if !errors.Is(err, fs.ErrNotExist) { // gone since the listing: not there
-			errs = append(errs, err)
+		case errors.Is(err, fs.ErrNotExist): // gone since the listing: not there
+		default:
+			// Another program's section that this user may not open:
+			// listed all the same, its size unknown.
+			objs = append(objs, &object{Kind: kindPOSIX, Target: "*" + e.name, Path: sectionObject(e.name),
+				Mapped: unknownMapping(), Notes: []string{"size: cannot open it to measure: " + message(err)}})
 		}
 	}
 	return objs, errs

@@ -94,6 +94,7 @@ func leftovers() []string {
 			found = append(found, "semaphore *"+strings.TrimPrefix(e.Name(), "sem."))
 		}
 	}
+	found = append(found, sectionLeftovers()...)
 	for _, key := range keysIn("/proc/sysvipc/sem") {
 		if isTestKey(key) {
 			found = append(found, fmt.Sprintf("semaphore %#x", key))
