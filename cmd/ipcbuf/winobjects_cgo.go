@@ -10,13 +10,18 @@ import (
 )
 
 // sessionObjects lists the object directory that holds this session's
-// Local\ objects, \Sessions\<session>\BaseNamedObjects.
+// Local\ objects: \Sessions\<session>\BaseNamedObjects, or in session 0
+// (services, and programs run by them) \BaseNamedObjects itself, where
+// Local\ and Global\ are one directory.
 func sessionObjects() ([]objectEntry, error) {
 	session, err := cshim.SessionID(uint32(os.Getpid()))
 	if err != nil {
 		return nil, fmt.Errorf("ProcessIdToSessionId: %w", err)
 	}
 	dir := fmt.Sprintf(`\Sessions\%d\BaseNamedObjects`, session)
+	if session == 0 {
+		dir = `\BaseNamedObjects`
+	}
 	h, err := cshim.OpenDirectory(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open the object directory %s: %w", dir, err)
