@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -152,15 +153,15 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, startChild childStar
 		case r.kind == ipcbuf.KindMemory && r.err == nil && r.child.Err != "":
 			fmt.Fprintf(stdout, "memory: not shared; the child tried ipcbuf.Open(%q) and got: %s\n", r.child.Target, r.child.Err)
 		case r.err != nil && r.buf == nil && errors.Is(r.err, errors.ErrUnsupported):
-			fmt.Fprintf(stdout, "%s: %s\n", r.kind, message(r.err))
+			fmt.Fprintf(stdout, "%s: %s\n", kindLabel(r.kind.String()), message(r.err))
 			continue // left out on purpose when this program was built: not a failure
 		case r.err != nil:
-			fmt.Fprintf(stdout, "%s: parent: %s\n", r.kind, message(r.err))
+			fmt.Fprintf(stdout, "%s: parent: %s\n", kindLabel(r.kind.String()), message(r.err))
 		case r.child.Err != "":
-			fmt.Fprintf(stdout, "%s: child: %s\n", r.kind, r.child.Err)
+			fmt.Fprintf(stdout, "%s: child: %s\n", kindLabel(r.kind.String()), r.child.Err)
 		}
 		if r.kind != ipcbuf.KindMemory && !r.shared() {
-			failed = append(failed, r.kind.String())
+			failed = append(failed, kindLabel(r.kind.String()))
 		}
 	}
 	if err := cleanUp(); err != nil {
@@ -198,7 +199,7 @@ func createDemoBuffer(kind ipcbuf.Kind, pid int, undo *[]undoStep) (*ipcbuf.Buff
 		if derr != nil {
 			return nil, derr
 		}
-		*undo = append(*undo, undoStep{dir + "/", func() error { return os.RemoveAll(dir) }})
+		*undo = append(*undo, undoStep{dir + string(os.PathSeparator), func() error { return os.RemoveAll(dir) }})
 		b, err = ipcbuf.OpenFile(filepath.Join(dir, "buf"), demoSize, ipcbuf.Exclusive())
 	case ipcbuf.KindSysV:
 		b, err = ipcbuf.OpenSysV(demoKey(pid), demoSize, ipcbuf.Exclusive())
@@ -234,6 +235,8 @@ func printDemoTable(w io.Writer, rows []*demoRow) {
 			target = r.buf.Name()
 		}
 		switch {
+		case r.buf == nil && r.kind == ipcbuf.KindSysV && runtime.GOOS == "windows":
+			childRead = "— (Windows has none)"
 		case r.buf == nil && errors.Is(r.err, errors.ErrUnsupported):
 			childRead = "— (not in this build)"
 		case r.buf == nil:
@@ -251,7 +254,7 @@ func printDemoTable(w io.Writer, rows []*demoRow) {
 		if r.shared() {
 			shared = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.kind, target, parentWrote, childRead, childWrote, parentRead, shared)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", kindLabel(r.kind.String()), target, parentWrote, childRead, childWrote, parentRead, shared)
 	}
 	tw.Flush()
 }

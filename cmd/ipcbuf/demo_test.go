@@ -21,7 +21,7 @@ import (
 // starts a second copy of itself, which needs a real binary.
 func buildCommand(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "ipcbuf")
+	bin := filepath.Join(tempDir(t), "ipcbuf")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -84,6 +84,7 @@ func checkDemoGone(t *testing.T, pid int, fileTarget string) {
 }
 
 func TestDemo(t *testing.T) {
+	skipOnWindows(t, "it builds the command with the go command, which Wine does not have; TestWindowsDemo runs the demo with the test binary as its child")
 	bin := buildCommand(t)
 	cmd := exec.Command(bin, "demo")
 	var stdout, stderr bytes.Buffer
@@ -150,6 +151,7 @@ func fakeChild(name string, args ...string) childStarter {
 // TestDemoFailures runs the demo in-process with children that fail, and
 // checks that it says so, exits 1, and still removes what it created.
 func TestDemoFailures(t *testing.T) {
+	skipOnWindows(t, "its fake children are the Unix commands false, true and echo")
 	t.Cleanup(func() {
 		_ = ipcbuf.RemoveShm(demoShmName(testPid))
 		_ = ipcbuf.RemoveSysV(demoKey(testPid))
@@ -199,7 +201,7 @@ func TestDemoFailures(t *testing.T) {
 // TestDemoChild runs the child's side in-process against a buffer made
 // here, and against the memory buffer's empty name.
 func TestDemoChild(t *testing.T) {
-	target := filepath.Join(t.TempDir(), "buf") // a file: in every build with cgo
+	target := filepath.Join(tempDir(t), "buf") // a file: in every build with cgo
 	b, err := ipcbuf.Open(target, demoSize, ipcbuf.Exclusive())
 	if err != nil {
 		t.Fatal(err)

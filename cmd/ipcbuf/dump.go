@@ -22,6 +22,9 @@ one before. With --enc, print the bytes decoded with that encoding instead
 (as "ipcbuf get" does). TARGET is opened read-only: nothing is created or
 written. An offset past the end is an error; a length past the end stops at
 the end.
+On Windows '*name' is the named section Local\name, dumped at its own size:
+whole pages (a multiple of 4096 bytes), the bytes past the size it was made
+with zero.
 `
 
 func runDump(args []string, stdout, stderr io.Writer) int {
@@ -109,7 +112,10 @@ func isEmptyFile(kind ipcbuf.Kind, name string) (bool, error) {
 	path := name
 	switch kind {
 	case ipcbuf.KindPOSIX:
-		path = shmDir + "/" + name
+		var ok bool
+		if path, ok = shmFile(name); !ok {
+			return false, nil
+		}
 	case ipcbuf.KindSysV:
 		return false, nil
 	}

@@ -11,19 +11,13 @@ import (
 	"io/fs"
 	"os"
 	"os/user"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ipcbuf/ipcbuf"
 )
-
-// shmDir is where Linux keeps POSIX shared memory objects and named
-// semaphores (sem.NAME).
-const shmDir = "/dev/shm"
 
 // The kinds of object ls and stat show, as their JSON "kind".
 const (
@@ -57,13 +51,17 @@ type object struct {
 	ID     *int64 `json:"id,omitempty"`   // System V: shmid or semid
 	// Type says what a path that is not a regular file is: "a directory",
 	// "a symbolic link to X"...
-	Type    string   `json:"type,omitempty"`
-	Size    *int64   `json:"size,omitempty"`    // bytes; not for a semaphore set
-	NSems   *int64   `json:"nsems,omitempty"`   // System V semaphore set: its semaphores
-	Mode    string   `json:"mode"`              // permission bits, octal: "0600"
-	UID     int      `json:"uid"`               //
+	Type  string `json:"type,omitempty"`
+	Size  *int64 `json:"size,omitempty"`  // bytes; not for a semaphore set
+	NSems *int64 `json:"nsems,omitempty"` // System V semaphore set: its semaphores
+	// Mode is the permission bits, octal: "0600"; "" where the system
+	// has none (Windows, whose objects have security descriptors).
+	Mode string `json:"mode"`
+	// UID and GID are null, and Owner and Group "", where they are not
+	// known (Windows: the security descriptor is not read).
+	UID     *int     `json:"uid"`
 	Owner   string   `json:"owner"`             // user name, or the uid if it has none
-	GID     int      `json:"gid"`               //
+	GID     *int     `json:"gid"`               //
 	Group   string   `json:"group"`             // group name, or the gid
 	Removed bool     `json:"removed,omitempty"` // System V: marked for removal, still attached
 	Locked  bool     `json:"locked,omitempty"`  // System V: SHM_LOCK'ed in memory
@@ -81,6 +79,7 @@ type object struct {
 // for System V, where it never happened.
 type times struct {
 	Modified *time.Time `json:"modified,omitempty"` // POSIX, files: mtime
+	Created  *time.Time `json:"created,omitempty"`  // files on Windows: creation time
 	Changed  *time.Time `json:"changed,omitempty"`  // ctime; System V: created or last IPC_SET
 	Accessed *time.Time `json:"accessed,omitempty"` // POSIX, files: atime
 	Attached *time.Time `json:"attached,omitempty"` // System V segment: last shmat
@@ -102,7 +101,8 @@ type mapping struct {
 	// user's, without privilege): whether they map the object is not
 	// known. Empty for a System V segment whose every attachment is found.
 	Unknown []int `json:"unknown"`
-	// Error says why no process could be looked at (no /proc).
+	// Error says why no process could be looked at (no /proc; on
+	// Windows, which keeps no list of who maps what, always).
 	Error string `json:"error,omitempty"`
 }
 
@@ -145,37 +145,18 @@ type inspector struct {
 	attach bool
 }
 
-func newInspector() *inspector {
-	in := &inspector{maps: scanMaps(), names: map[string]string{}, peek: true}
-	in.shm, in.shmErr = readSysV(sysvShmList)
-	in.sem, in.semErr = readSysV(sysvSemList)
-	return in
-}
-
-// all returns every POSIX object and named semaphore, System V segment and
-// semaphore set on the system, and the files given, in that order.
+// all returns every POSIX object (on Windows: named section) and named
+// semaphore, System V segment and semaphore set on the system, and the
+// files given, in that order.
 func (in *inspector) all(files []string) (objs []*object, errs []error) {
-	entries, err := os.ReadDir(shmDir)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		errs = append(errs, fmt.Errorf("list %s: %w", shmDir, err))
-	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			continue // not made by shm_open or sem_open
-		}
-		if o, err := in.posix(e.Name()); err == nil {
-			objs = append(objs, o)
-		} else if !errors.Is(err, fs.ErrNotExist) { // removed since the listing: not there
-			errs = append(errs, err)
-		}
-	}
-	if in.shmErr != nil && !errors.Is(in.shmErr, fs.ErrNotExist) {
+	objs, errs = in.shared()
+	if in.shmErr != nil && !errors.Is(in.shmErr, fs.ErrNotExist) && !errors.Is(in.shmErr, errors.ErrUnsupported) {
 		errs = append(errs, fmt.Errorf("list System V segments: %w", in.shmErr))
 	}
 	for _, e := range in.shm {
 		objs = append(objs, in.sysvShm(e))
 	}
-	if in.semErr != nil && !errors.Is(in.semErr, fs.ErrNotExist) {
+	if in.semErr != nil && !errors.Is(in.semErr, fs.ErrNotExist) && !errors.Is(in.semErr, errors.ErrUnsupported) {
 		errs = append(errs, fmt.Errorf("list System V semaphore sets: %w", in.semErr))
 	}
 	for _, e := range in.sem {
@@ -243,32 +224,6 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// posix returns the POSIX object or named semaphore ("sem.NAME") called
-// name in /dev/shm.
-func (in *inspector) posix(name string) (*object, error) {
-	path := filepath.Join(shmDir, name)
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return nil, err
-	}
-	kind, target := kindPOSIX, "*"+name
-	if sem, ok := strings.CutPrefix(name, "sem."); ok {
-		kind, target = kindPOSIXSem, "*"+sem
-	}
-	o := in.fromFileInfo(kind, target, path, fi)
-	if o.Kind == kindOther {
-		return o, nil
-	}
-	switch {
-	case !in.peek:
-	case kind == kindPOSIXSem:
-		o.Value = in.semValue(o, target)
-	default:
-		in.ringOf(o, path)
-	}
-	return o, nil
-}
-
 // file returns the file at path, without following a symbolic link there.
 func (in *inspector) file(path string) (*object, error) {
 	fi, err := os.Lstat(path)
@@ -287,18 +242,17 @@ func (in *inspector) file(path string) (*object, error) {
 func (in *inspector) fromFileInfo(kind, target, path string, fi fs.FileInfo) *object {
 	size := fi.Size()
 	mtime := fi.ModTime()
-	o := &object{Kind: kind, Target: target, Path: path, Size: &size,
-		Mode: fmt.Sprintf("%04o", uint32(fi.Mode().Perm())|specialBits(fi.Mode()))}
+	o := &object{Kind: kind, Target: target, Path: path, Size: &size, Mode: fileMode(fi)}
 	o.Times.Modified = &mtime
 	if !fi.Mode().IsRegular() {
 		o.Kind, o.Type, o.Size = kindOther, describeType(path, fi.Mode()), nil
 	}
 	id, ok := idOf(fi)
 	if !ok {
-		o.Notes = append(o.Notes, "owner and mappings: unknown on this system")
+		withoutID(o, fi)
 		return o
 	}
-	o.UID, o.GID = id.uid, id.gid
+	o.UID, o.GID = &id.uid, &id.gid
 	o.Owner, o.Group = in.userName(id.uid), in.groupName(id.gid)
 	o.Times.Changed, o.Times.Accessed = &id.ctime, &id.atime
 	if o.Kind != kindOther {
@@ -409,8 +363,9 @@ func (in *inspector) sysvSem(e sysvEntry) *object {
 
 // owner fills in a System V object's owner from its line.
 func (in *inspector) owner(o *object, e sysvEntry) {
-	o.UID, o.GID = int(e.int("uid")), int(e.int("gid"))
-	o.Owner, o.Group = in.userName(o.UID), in.groupName(o.GID)
+	uid, gid := int(e.int("uid")), int(e.int("gid"))
+	o.UID, o.GID = &uid, &gid
+	o.Owner, o.Group = in.userName(uid), in.groupName(gid)
 }
 
 // semValue returns the count of the semaphore target, or nil with a note.

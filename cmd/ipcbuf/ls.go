@@ -39,6 +39,17 @@ attach System V segments unless given --attach, because attaching changes
 what ipcs and ls show of them (attach count, last pid, times); "ipcbuf stat"
 attaches the one segment it is asked about. --json prints an array of the
 objects, with every field "ipcbuf stat --json" has.
+On Windows ls lists the named sections of this session's object directory
+(\Sessions\N\BaseNamedObjects, where Local\NAME lives) as KIND section,
+TARGET '*NAME', and the named semaphores Local\sem.NAME as KIND semaphore,
+TARGET '*NAME'; not the Global\ ones, nor other kinds of object. JSON keeps
+the kinds "posix" and "posix-semaphore". A section's SIZE is measured by
+mapping it read-only: whole pages, as Windows keeps no exact size. Windows
+keeps no list of who maps what, so MAPPED is "unknown" (never "none");
+MODE, OWNER and a section's TIME are "-": there are no mode bits, owners
+are in security descriptors, which ls does not read, and sections have no
+times. There is no System V. If the session's objects cannot be listed, ls
+says so and exits 1, still listing the FILEs.
 `
 
 func runLs(args []string, stdout, stderr io.Writer) int {
@@ -78,7 +89,7 @@ func runLs(args []string, stdout, stderr io.Writer) int {
 	w := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "KIND\tTARGET\tSIZE\tMODE\tOWNER\tTIME\tMAPPED\tSTATE")
 	for _, o := range objs {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.Kind, lsTarget(o), lsSize(o), o.Mode, o.Owner,
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", kindLabel(o.Kind), lsTarget(o), lsSize(o), orDash(o.Mode), orDash(o.Owner),
 			lsTime(o), lsMapped(o), lsState(o))
 	}
 	w.Flush()
@@ -91,6 +102,14 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// orDash shows what is not known as "-".
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func lsTarget(o *object) string {
@@ -135,7 +154,7 @@ func lsMapped(o *object) string {
 	s := strings.Join(procs, ", ")
 	switch {
 	case m.Error != "":
-		s = strings.TrimSpace(s + " ?(no /proc)")
+		s = strings.TrimSpace(s + " " + mappedUnknown)
 	case len(m.Unknown) > 0 && s == "":
 		s = fmt.Sprintf("?(%d unreadable)", len(m.Unknown))
 	case len(m.Unknown) > 0:

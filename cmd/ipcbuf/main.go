@@ -48,9 +48,14 @@ commands:
            with 16 bytes if missing); exit with COMMAND's status
 
 TARGET is one of:
-  '*name'          POSIX shared memory object (/dev/shm/name on Linux)
-  4660 or 0x1234   System V shared memory key (not 0)
+  '*name'          POSIX shared memory object (/dev/shm/name on Linux; on
+                   Windows the named section Local\name)
+  4660 or 0x1234   System V shared memory key (not 0; Windows has none)
   path             a file mapped into memory (./123 for a file named 123)
+
+On Windows a named section lives while a process has it open and cannot be
+removed; ls lists this session's sections and says "unknown" for who maps
+what, which Windows does not tell. "ipcbuf help COMMAND" says what differs.
 
 Encodings (--enc): utf8 (default), utf16le, latin1, ascii, base64, base64url,
 hex, and Node's other spellings of them (utf-8, ucs2, binary, ...).

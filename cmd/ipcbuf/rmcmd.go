@@ -24,6 +24,15 @@ not follow a link: it says where it points), and never a semaphore (use
 Exit status: 0 if every TARGET was removed (or would be); 3 if some were
 refused because they are mapped, and the rest removed; 1 if some failed
 otherwise; 2 for a usage error (nothing removed).
+On Windows: a named section ('*name', Local\name) cannot be removed: it
+lives while any process has it open or mapped, and goes with the last of
+them. rm says so, removes nothing and exits 3 (a section that exists is
+held by some process); --force cannot change that, and --dry-run says the
+same. A missing one is an error (status 1). A file is deleted without
+looking for the processes that map it, which Windows does not tell: Windows
+itself refuses to delete a file that a process has mapped (status 1,
+nothing deleted), so --force makes no difference there. Wine, unlike
+Windows, deletes such a file when the last process closes it.
 `
 
 // rmRefused is the exit status of an rm that refused a mapped TARGET.
@@ -82,6 +91,9 @@ func rmOne(in *inspector, target string, force, dryRun bool, stdout, stderr io.W
 		return failure(stderr, fmt.Errorf("remove %s: %s is %s, not %s: nothing removed (%s)", target, target, o.Type, what, hint))
 	}
 
+	if kind == ipcbuf.KindPOSIX && !sectionsRemovable {
+		return refuseSection(o, force, dryRun, stderr)
+	}
 	holders, busy, unsure := mappedBy(o)
 	if unsure != "" && !force {
 		return failure(stderr, fmt.Errorf("remove %s: cannot tell whether processes have it mapped (%s): nothing removed; --force removes it anyway", target, unsure))
@@ -107,6 +119,23 @@ func rmOne(in *inspector, target string, force, dryRun bool, stdout, stderr io.W
 	return 0
 }
 
+// refuseSection is rm of a named section on Windows, where there is no
+// such thing: a section has no name to unlink, and lives while any process
+// has it open or mapped. That the section exists at all means a process
+// holds it, so rm refuses as it refuses a mapped object elsewhere, with
+// status 3; --force cannot help.
+func refuseSection(o *object, force, dryRun bool, stderr io.Writer) int {
+	what := "nothing removed"
+	switch {
+	case dryRun:
+		what = "rm would remove nothing"
+	case force:
+		what = "nothing removed, and --force cannot change that"
+	}
+	fmt.Fprintf(stderr, "ipcbuf: remove %s: Windows cannot remove a named section: %s lives while any process has it open or mapped, and goes, name and all, when the last of them closes it (processes holding it are not known): %s\n", o.Target, o.Path, what)
+	return rmRefused
+}
+
 // mappedBy says who has o mapped, as rm reports it: busy if any process
 // has, and unsure (why) if that cannot be known.
 func mappedBy(o *object) (holders string, busy bool, unsure string) {
@@ -127,7 +156,7 @@ func mappedBy(o *object) (holders string, busy bool, unsure string) {
 	if n > 0 {
 		return fmt.Sprintf("still mapped by %s: %s", processes(n), strings.Join(procs, ", ")), true, ""
 	}
-	if m.Error != "" && m.Attached == nil {
+	if m.Error != "" && m.Attached == nil && !deleteGuarded {
 		// A System V segment's attach count is the kernel's own: 0 is
 		// sure. Elsewhere no /proc means no way to know.
 		return "", false, m.Error

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,6 +32,11 @@ func forEachSemKind(t *testing.T, f func(t *testing.T, target string)) {
 	for _, c := range semCases {
 		t.Run(c.kind.String(), func(t *testing.T) {
 			target := c.target(t)
+			if runtime.GOOS == "windows" && c.kind == ipcbuf.KindPOSIX {
+				if _, err := ipcbuf.OpenSemaphore(target, 0, ipcbuf.OpenOnly()); errors.Is(err, errors.ErrUnsupported) {
+					t.Skipf("this build has no named semaphores on Windows yet: %v", err)
+				}
+			}
 			if !c.kind.Supported() {
 				mustFail(t, 1, "not in this build", "sem", "create", target)
 				mustFail(t, 1, "not in this build", "sem", "get", target)
@@ -117,7 +124,7 @@ func TestSemCommands(t *testing.T) {
 // any system call: nothing is created.
 func TestSemBadInput(t *testing.T) {
 	posix, sysv := "*"+testShmName(), strconv.Itoa(testKey(t))
-	file := t.TempDir() + "/sem"
+	file := filepath.Join(tempDir(t), "sem")
 	for _, tc := range []struct {
 		args []string
 		want string

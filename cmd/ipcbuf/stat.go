@@ -26,6 +26,11 @@ A path is shown as it is, without following a symbolic link. To look for
 a ring in a System V segment, stat attaches it read-only, after reading its
 attach count, pids and times: from then on its last pid is stat's. --json
 prints the object as one JSON object (the fields are those of ls --json).
+On Windows '*name' is the named section Local\name (with --sem, the named
+semaphore Local\sem.name). stat shows its size in whole pages (Windows keeps
+no exact size), "mapped by: unknown" (Windows does not tell who maps what),
+and "-" for mode and owner; of a file, its size and times (created,
+modified, accessed). A System V key is an error: Windows has none.
 `
 
 func runStat(args []string, stdout, stderr io.Writer) int {
@@ -96,8 +101,12 @@ func printObject(w io.Writer, o *object) {
 	if o.NSems != nil {
 		line("semaphores", "%d", *o.NSems)
 	}
-	line("mode", "%s", o.Mode)
-	line("owner", "%s (uid %d), group %s (gid %d)", o.Owner, o.UID, o.Group, o.GID)
+	line("mode", "%s", orDash(o.Mode))
+	if o.UID != nil && o.GID != nil {
+		line("owner", "%s (uid %d), group %s (gid %d)", o.Owner, *o.UID, o.Group, *o.GID)
+	} else {
+		line("owner", "-")
+	}
 	if o.Removed {
 		line("removed", "yes: the key is gone; the segment lasts until its last process detaches")
 	}
@@ -108,7 +117,7 @@ func printObject(w io.Writer, o *object) {
 		name string
 		t    *time.Time
 	}{
-		{"modified", o.Times.Modified}, {"changed", o.Times.Changed}, {"accessed", o.Times.Accessed},
+		{"created", o.Times.Created}, {"modified", o.Times.Modified}, {"changed", o.Times.Changed}, {"accessed", o.Times.Accessed},
 		{"last attach", o.Times.Attached}, {"last detach", o.Times.Detached}, {"last semop", o.Times.Operated},
 	} {
 		if t.t != nil {
