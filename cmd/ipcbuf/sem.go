@@ -58,6 +58,11 @@ subcommands:
 TARGET is one of:
   '*name'          POSIX named semaphore (sem_open("/name"); /dev/shm/sem.name on Linux)
   4660 or 0x1234   System V semaphore set of one (ipcs -s; not 0)
+
+On Windows '*name' is the Win32 semaphore Local\sem.name, which lives only
+while some process has it open: a semaphore that 'sem create' makes is gone
+when that command exits, so these verbs reach only semaphores that a running
+program holds. --mode can only be 600 there, and System V does not exist.
 `
 
 // runSem is "ipcbuf sem": it dispatches to a subcommand.
