@@ -351,3 +351,45 @@ func TestWindowsGlobalNamespace(t *testing.T) {
 	defer g.Close()
 	qt.Assert(t, string(g.Bytes()[:6]), qt.Equals, "global")
 }
+
+// TestWindowsNoHandleLeak: opening, failing to open and closing sections
+// and files, many times over, leaves the process's handle count where it
+// was (a leaked section or file handle would also keep the object alive).
+func TestWindowsNoHandleLeak(t *testing.T) {
+	count := syscall.NewLazyDLL("kernel32.dll").NewProc("GetProcessHandleCount")
+	handles := func() uint32 {
+		var n uint32
+		r, _, err := count.Call(uintptr(^uintptr(0)), uintptr(unsafe.Pointer(&n))) // the current process
+		qt.Assert(t, r, qt.Not(qt.Equals), uintptr(0), qt.Commentf("GetProcessHandleCount: %v", err))
+		return n
+	}
+	dir := ipcbuf.TempDir(t)
+	name := shmName(t)
+	cycle := func(i int) {
+		b, err := ipcbuf.OpenShm(name, 8192, ipcbuf.Exclusive())
+		qt.Assert(t, err, qt.IsNil)
+		_, err = ipcbuf.OpenShm(name, 8192, ipcbuf.Exclusive())
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrExist)
+		_, err = ipcbuf.OpenShm(name, 1<<20)
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid) // cannot grow
+		qt.Assert(t, b.Close(), qt.IsNil)
+		path := filepath.Join(dir, fmt.Sprintf("f%d", i%4))
+		f, err := ipcbuf.OpenFile(path, 8192)
+		qt.Assert(t, err, qt.IsNil)
+		qt.Assert(t, f.Sync(), qt.IsNil)
+		_, err = ipcbuf.OpenFile(path, 0, ipcbuf.Exclusive())
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid)
+		qt.Assert(t, f.Close(), qt.IsNil)
+		_, err = ipcbuf.OpenFile(dir, 4096)
+		qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid)
+	}
+	for i := range 10 { // warm up: the runtime's own handles
+		cycle(i)
+	}
+	before := handles()
+	for i := range 500 {
+		cycle(i)
+	}
+	after := handles()
+	qt.Assert(t, after <= before+2, qt.IsTrue, qt.Commentf("handles %d before 500 cycles, %d after", before, after))
+}
