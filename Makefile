@@ -1,5 +1,6 @@
 # ipcbuf: `make demo` shows the four kinds shared between two processes;
-# `make test` runs every test, in every build the tags allow.
+# `make test` runs every test, in every build the tags allow, and the
+# Windows build's tests under Wine (test-windows).
 
 GO      ?= go
 CC      ?= gcc
@@ -9,14 +10,14 @@ CC      ?= gcc
 TESTTIMEOUT ?= 30m
 TAGSETS := ipcbuf_noposix ipcbuf_nosysv ipcbuf_noposix,ipcbuf_nosysv
 
-.PHONY: all demo bench test test-race test-tags test-nocgo test-goos test-node-long oracle test-soak test-sanitize fuzz vet cshim-check clean
+.PHONY: all demo demo-windows bench test test-race test-tags test-nocgo test-goos test-windows test-windows-or-skip windows-tools windows-tests windows-exe vet-windows test-node-long oracle test-soak test-sanitize fuzz vet cshim-check clean
 
 all: test
 
 demo:
 	$(GO) run ./cmd/ipcbuf demo
 
-test: vet cshim-check test-goos test-race test-tags test-nocgo
+test: vet cshim-check test-goos test-race test-tags test-nocgo test-windows-or-skip
 
 vet:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "gofmt: the files above need formatting"; exit 1; }
@@ -62,6 +63,77 @@ test-goos:
 		GOOS=$$os CGO_ENABLED=0 $(GO) vet ./...; \
 	done
 
+# The Windows build (windows/amd64 with cgo, through mingw-w64) and its tests,
+# run under Wine by wine/run.sh, which makes the Wine prefix on first use
+# (in WINEDIR, which git ignores) and gives it the ProcessPrng that Go's
+# runtime needs where Wine lacks it (see wine/prng.c and TESTING.md).
+# Processes a test starts share the prefix's wineserver, so they share named
+# objects as on Windows.
+MINGW_CC      ?= x86_64-w64-mingw32-gcc
+WINDOWS_ENV   := GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC)
+WINDOWS_BIN   ?= build/windows
+WINEDIR       ?= build/wine
+# The test binaries' own limit, and wine/run.sh's hard one a little above
+# it, so that a hang inside Wine ends with go test's stack dump first.
+WINETESTTIMEOUT ?= 20m
+WINEHARDTIMEOUT ?= 25m
+WINEFLAGS     ?= -test.count=1 -test.timeout=$(WINETESTTIMEOUT)
+# IPCBUF_REQUIRE_NODE and IPCBUF_REQUIRE_INTEROP promise node and python3,
+# Linux programs that a Windows process cannot start: under Wine the Node
+# tests replay Node's recorded answers and the interop tests skip. IPCBUF_CI
+# stays.
+WINEENV        = env -u IPCBUF_REQUIRE_NODE -u IPCBUF_REQUIRE_INTEROP IPCBUF_WINE_TIMEOUT=$(WINEHARDTIMEOUT) MINGW_CC=$(MINGW_CC)
+WINERUN        = $(WINEENV) IPCBUF_WINE_DIR=$(WINEDIR) sh wine/run.sh
+WINDOWS_PKGS  := wine wine64 gcc-mingw-w64-x86-64
+windows_missing = $(strip $(foreach t,wine wineserver $(MINGW_CC),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
+
+windows-tools:
+	@if [ -n "$(windows_missing)" ]; then \
+		echo "test-windows: missing $(windows_missing): install the Debian packages $(WINDOWS_PKGS) (apt-get install --no-install-recommends $(WINDOWS_PKGS))" >&2; \
+		exit 1; \
+	fi
+
+vet-windows: windows-tools
+	$(WINDOWS_ENV) $(GO) vet ./...
+
+windows-tests: windows-tools
+	@mkdir -p $(WINDOWS_BIN)
+	$(WINDOWS_ENV) $(GO) test -c -o $(WINDOWS_BIN)/ipcbuf.test.exe .
+	$(WINDOWS_ENV) $(GO) test -c -o $(WINDOWS_BIN)/ipcbuf-cmd.test.exe ./cmd/ipcbuf
+
+windows-exe: windows-tools
+	@mkdir -p $(WINDOWS_BIN)
+	$(WINDOWS_ENV) $(GO) build -o $(WINDOWS_BIN)/ipcbuf.exe ./cmd/ipcbuf
+
+# Each test binary runs in its package's directory, as go test runs it (the
+# tests read testdata/). Both run, then the demo; the target fails if any
+# of them failed.
+test-windows: vet-windows windows-tests windows-exe
+	@status=0; \
+	echo "wine: ipcbuf.test.exe $(WINEFLAGS)"; \
+	$(WINERUN) $(WINDOWS_BIN)/ipcbuf.test.exe $(WINEFLAGS) || status=1; \
+	echo "wine: cmd/ipcbuf's ipcbuf-cmd.test.exe $(WINEFLAGS)"; \
+	(cd cmd/ipcbuf && $(WINEENV) IPCBUF_WINE_DIR=$(abspath $(WINEDIR)) \
+		sh ../../wine/run.sh ../../$(WINDOWS_BIN)/ipcbuf-cmd.test.exe $(WINEFLAGS)) || status=1; \
+	echo "wine: ipcbuf.exe demo"; \
+	$(WINERUN) $(WINDOWS_BIN)/ipcbuf.exe demo || status=1; \
+	if [ $$status -ne 0 ]; then echo "test-windows: FAIL (see above)"; exit 1; fi; \
+	echo "test-windows: ok"
+
+# make demo's Windows counterpart: ipcbuf.exe demo under Wine.
+demo-windows: windows-exe
+	$(WINERUN) $(WINDOWS_BIN)/ipcbuf.exe demo
+
+# make test runs test-windows; on a machine without Wine or mingw-w64 it
+# says so and skips, so that make test passes with only Go, gcc and make
+# (issue 13), except under CI (IPCBUF_CI=1), where a missing tool fails.
+test-windows-or-skip:
+	@if [ -n "$(windows_missing)" ] && [ "$$IPCBUF_CI" != 1 ]; then \
+		echo "SKIP test-windows: missing $(windows_missing) (Debian packages: $(WINDOWS_PKGS)); the Windows build's tests did not run"; \
+	else \
+		$(MAKE) --no-print-directory test-windows; \
+	fi
+
 # Record Node's answers: the generators of the tests against Node, run in
 # the live Node.js 20, write testdata/node_corpus.jsonl.gz, which go test
 # replays where there is no Node. Run it after changing a generator.
@@ -104,5 +176,8 @@ BENCHFLAGS ?=
 bench:
 	cd bench && $(GO) run . $(BENCHFLAGS)
 
+# clean leaves the Wine prefix (build/wine), which takes a while to make;
+# rm -rf build removes it too.
 clean:
 	$(GO) clean -testcache
+	rm -rf $(WINDOWS_BIN)

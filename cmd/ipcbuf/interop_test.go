@@ -94,10 +94,12 @@ func ipcsLine(t *testing.T, key int) []string {
 }
 
 func TestSysVInIpcs(t *testing.T) {
-	requireTool(t, "ipcs", "to see the segment as ipcs -m lists it (Debian: util-linux)") // before creating anything
 	key := testKey(t)
 	target := fmt.Sprintf("%#x", key) // hex, the other way to write a key
+	// Both checks come before anything is created; requireKind first, so
+	// that a system without System V (Windows) skips for that reason.
 	requireKind(t, target)
+	requireTool(t, "ipcs", "to see the segment as ipcs -m lists it (Debian: util-linux)")
 	removeAtCleanup(t, target)
 	mustRun(t, "put", "--size", "64", target, "x")
 	f := ipcsLine(t, key)
