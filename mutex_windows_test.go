@@ -15,7 +15,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -30,7 +29,10 @@ import (
 // mutex, in hexadecimal.
 const winMutexIDEnv = "IPCBUF_TEST_MUTEX_ID"
 
-func init() { childRoles["winmutex-hold"] = winMutexHoldChild }
+func init() {
+	childRoles["winmutex-hold"] = winMutexHoldChild
+	childRoles["winmutex-abandon"] = winMutexAbandonChild
+}
 
 // winMutexHoldChild makes a mutex in a memory buffer with the parent's
 // id, locks it, says "locked", and unlocks it and exits when its stdin
@@ -88,23 +90,39 @@ func winMutex(t *testing.T) (*ipcbuf.Buffer, *ipcbuf.Mutex, uint64) {
 	return b, m, id
 }
 
-// winAbandon makes a thread take the Win32 mutex of id and end without
-// releasing it, as the thread of a process that dies would.
+// winAbandon makes another process take the Win32 mutex of id and end
+// without releasing it: Windows then abandons the mutex. (A goroutine
+// locked to its thread and ending would do it within this process, but
+// when the goroutine runs on the main thread Go cannot end that thread and
+// wedges it instead, and the mutex is never abandoned.) This process keeps
+// a handle of its own, so that the mutex outlives the child.
 func winAbandon(t *testing.T, id uint64) {
 	t.Helper()
-	h, _, err := cshim.WinMutexCreate(fmt.Sprintf(`Global\ipcbuf.mutex.%016x`, id))
+	name := fmt.Sprintf(`Global\ipcbuf.mutex.%016x`, id)
+	h, _, err := cshim.WinMutexCreate(name)
 	qt.Assert(t, err, qt.IsNil)
 	t.Cleanup(func() { cshim.WinCloseHandle(h) })
-	got := make(chan error)
-	go func() {
-		runtime.LockOSThread() // and never unlocked: the thread ends with the goroutine
-		r, err := cshim.WinWait(h, 60_000)
-		if err == nil && r != cshim.WaitObject0 {
-			err = fmt.Errorf("WaitForSingleObject returned %#x", r)
-		}
-		got <- err
-	}()
-	qt.Assert(t, <-got, qt.IsNil)
+	out, err := childCommand("winmutex-abandon", name).CombinedOutput()
+	qt.Assert(t, err, qt.IsNil, qt.Commentf("child said: %s", out))
+}
+
+// winMutexAbandonChild takes the Win32 mutex named target and exits
+// holding it.
+func winMutexAbandonChild(target string) int {
+	h, _, err := cshim.WinMutexCreate(target)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 1
+	}
+	r, err := cshim.WinWait(h, 60_000)
+	if err == nil && r != cshim.WaitObject0 {
+		err = fmt.Errorf("WaitForSingleObject returned %#x", r)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 1
+	}
+	return 0 // holding it
 }
 
 // TestWindowsMutexAbandoned: a thread that ends holding the Win32 mutex
