@@ -93,8 +93,10 @@ windows-tools:
 		exit 1; \
 	fi
 
+# go vet of the Windows build, and its C as strict as mingw-w64's gcc gets.
 vet-windows: windows-tools
 	$(WINDOWS_ENV) $(GO) vet ./...
+	$(MINGW_CC) -std=gnu11 -Wall -Wextra -Werror -pedantic -fsyntax-only cshim/win.c cshim/winsem.c cshim/winobj.c
 
 windows-tests: windows-tools
 	@mkdir -p $(WINDOWS_BIN)

@@ -16,7 +16,9 @@ import (
 	"time"
 
 	qt "github.com/frankban/quicktest"
+
 	"github.com/google/go-cmp/cmp"
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 // A constructResult is what a constructor gave, in a form cmp can compare:
@@ -316,7 +318,7 @@ func TestConstructConcatKinds(t *testing.T) {
 	m, _ := Alloc(4)
 	add(m, []byte("mem!"))
 	if KindFile.Supported() {
-		f, err := OpenFile(filepath.Join(TempDir(t), "f"), 4)
+		f, err := OpenFile(filepath.Join(testenv.TempDir(t), "f"), 4)
 		qt.Assert(t, err, qt.IsNil)
 		defer f.Close()
 		add(f, []byte("file"))

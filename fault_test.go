@@ -16,6 +16,7 @@ import (
 	qt "github.com/frankban/quicktest"
 
 	"github.com/ipcbuf/ipcbuf"
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 func init() {
@@ -41,7 +42,7 @@ func truncatable(t *testing.T) map[string]string {
 		targets["*"+name] = "/dev/shm/" + name
 	}
 	if ipcbuf.KindFile.Supported() {
-		path := ipcbuf.TempDir(t) + "/truncated"
+		path := testenv.TempDir(t) + "/truncated"
 		targets[path] = path
 	}
 	if len(targets) == 0 {

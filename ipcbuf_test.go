@@ -244,7 +244,7 @@ type kindCase struct {
 
 var sharedKinds = []kindCase{
 	{ipcbuf.KindPOSIX, func(t *testing.T) string { return "*" + shmName(t) }},
-	{ipcbuf.KindFile, func(t *testing.T) string { return filepath.Join(ipcbuf.TempDir(t), "buf") }},
+	{ipcbuf.KindFile, func(t *testing.T) string { return filepath.Join(testenv.TempDir(t), "buf") }},
 	{ipcbuf.KindSysV, func(t *testing.T) string { return "0x" + strconv.FormatInt(int64(sysvKey(t)), 16) }},
 }
 
@@ -379,11 +379,11 @@ func TestMemory(t *testing.T) {
 
 func TestFileContentsVisibleAtOpen(t *testing.T) {
 	if !ipcbuf.KindFile.Supported() {
-		_, err := ipcbuf.OpenFile(filepath.Join(ipcbuf.TempDir(t), "f"), 1)
+		_, err := ipcbuf.OpenFile(filepath.Join(testenv.TempDir(t), "f"), 1)
 		qt.Assert(t, err, qt.ErrorIs, errors.ErrUnsupported)
 		requireKind(t, ipcbuf.KindFile)
 	}
-	path := filepath.Join(ipcbuf.TempDir(t), "data")
+	path := filepath.Join(testenv.TempDir(t), "data")
 	qt.Assert(t, os.WriteFile(path, []byte("existing bytes"), 0o644), qt.IsNil)
 
 	b, err := ipcbuf.OpenFile(path, 0)
@@ -405,7 +405,7 @@ func TestFileContentsVisibleAtOpen(t *testing.T) {
 
 func TestFileEveryWriteReachesFile(t *testing.T) {
 	requireKind(t, ipcbuf.KindFile)
-	path := filepath.Join(ipcbuf.TempDir(t), "data")
+	path := filepath.Join(testenv.TempDir(t), "data")
 	b, err := ipcbuf.OpenFile(path, 1<<20, ipcbuf.Exclusive())
 	qt.Assert(t, err, qt.IsNil)
 	want := make([]byte, 1<<20)
@@ -425,7 +425,7 @@ func TestFileEveryWriteReachesFile(t *testing.T) {
 
 func TestFileDroppedBufferIsSyncedAndUnmapped(t *testing.T) {
 	requireKind(t, ipcbuf.KindFile)
-	path := filepath.Join(ipcbuf.TempDir(t), "dropped")
+	path := filepath.Join(testenv.TempDir(t), "dropped")
 	func() {
 		b, err := ipcbuf.OpenFile(path, 8192)
 		qt.Assert(t, err, qt.IsNil)
@@ -446,8 +446,8 @@ func TestFileDanglingSymlink(t *testing.T) {
 	}
 	// O_EXCL says the name exists, open says it does not: an error, not a
 	// retry loop without end.
-	link := filepath.Join(ipcbuf.TempDir(t), "link")
-	qt.Assert(t, os.Symlink(filepath.Join(ipcbuf.TempDir(t), "nowhere"), link), qt.IsNil)
+	link := filepath.Join(testenv.TempDir(t), "link")
+	qt.Assert(t, os.Symlink(filepath.Join(testenv.TempDir(t), "nowhere"), link), qt.IsNil)
 	_, err := ipcbuf.OpenFile(link, 4096)
 	qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
 }
@@ -457,7 +457,7 @@ func TestFileDanglingSymlink(t *testing.T) {
 // does reach it.
 func TestFileUntouchedByReading(t *testing.T) {
 	requireKind(t, ipcbuf.KindFile)
-	path := filepath.Join(ipcbuf.TempDir(t), "data")
+	path := filepath.Join(testenv.TempDir(t), "data")
 	qt.Assert(t, os.WriteFile(path, []byte("contents"), 0o600), qt.IsNil)
 	old := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
 	qt.Assert(t, os.Chtimes(path, old, old), qt.IsNil)
@@ -865,7 +865,7 @@ func TestUnsupportedKinds(t *testing.T) {
 		case ipcbuf.KindPOSIX:
 			target = "*" + shmName(t)
 		case ipcbuf.KindFile:
-			target = filepath.Join(ipcbuf.TempDir(t), "f")
+			target = filepath.Join(testenv.TempDir(t), "f")
 		case ipcbuf.KindSysV:
 			target = strconv.Itoa(sysvKey(t))
 		}

@@ -23,6 +23,7 @@ import (
 	qt "github.com/frankban/quicktest"
 
 	"github.com/ipcbuf/ipcbuf"
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 // The tests' buffers hold the mutex at 0 and the data it protects after
@@ -927,7 +928,7 @@ func TestMutexBadInput(t *testing.T) {
 	if !ipcbuf.KindFile.Supported() {
 		return
 	}
-	path := filepath.Join(ipcbuf.TempDir(t), "ro")
+	path := filepath.Join(testenv.TempDir(t), "ro")
 	w := open(t, path, mxSize)
 	ro := open(t, path, 0, ipcbuf.ReadOnly())
 	_, err = ipcbuf.NewMutex(ro, 0)

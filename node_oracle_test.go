@@ -25,6 +25,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 // Tags for Node arguments that have no Go value of their own. Plain Go
@@ -278,7 +280,7 @@ func openArenas(t testing.TB) []*Buffer {
 		arenas = append(arenas, b)
 	}
 	if KindFile.Supported() {
-		b, err := OpenFile(filepath.Join(TempDir(t), "oracle"), arenaSize, Exclusive())
+		b, err := OpenFile(filepath.Join(testenv.TempDir(t), "oracle"), arenaSize, Exclusive())
 		if err != nil {
 			t.Fatal(err)
 		}

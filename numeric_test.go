@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	qt "github.com/frankban/quicktest"
+
 	"github.com/google/go-cmp/cmp"
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 // numKind is what a numeric method's number is.
@@ -495,7 +497,7 @@ func TestNumericReadOnly(t *testing.T) {
 	ro := &Buffer{m: &mapping{data: mem, readOnly: true}, n: len(mem)}
 	bufs := []*Buffer{ro}
 	if KindFile.Supported() {
-		path := filepath.Join(TempDir(t), "numeric")
+		path := filepath.Join(testenv.TempDir(t), "numeric")
 		rw, err := OpenFile(path, 8)
 		qt.Assert(t, err, qt.IsNil)
 		copy(rw.Bytes(), mem)

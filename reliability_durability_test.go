@@ -25,6 +25,7 @@ import (
 	qt "github.com/frankban/quicktest"
 
 	"github.com/ipcbuf/ipcbuf"
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 func init() {
@@ -85,7 +86,7 @@ func relDurabWriter(target string) int {
 // that can lose power, which a test cannot arrange.
 func TestDurabilityUnderSIGKILL(t *testing.T) {
 	if !ipcbuf.KindFile.Supported() {
-		_, err := ipcbuf.OpenFile(filepath.Join(ipcbuf.TempDir(t), "f"), 4096)
+		_, err := ipcbuf.OpenFile(filepath.Join(testenv.TempDir(t), "f"), 4096)
 		qt.Assert(t, err, qt.ErrorIs, errors.ErrUnsupported)
 		requireKind(t, ipcbuf.KindFile)
 	}
@@ -95,7 +96,7 @@ func TestDurabilityUnderSIGKILL(t *testing.T) {
 	}
 	const size = 64 << 10 // 4096 records: more than maxLines
 	rng := relRand(t)
-	dir := ipcbuf.TempDir(t)
+	dir := testenv.TempDir(t)
 	var survived, totalSynced, early, nextWhole, nextPartial, nextAbsent int
 	start := time.Now()
 	for round := 0; round < rounds; round++ {

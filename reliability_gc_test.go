@@ -14,13 +14,14 @@ import (
 	qt "github.com/frankban/quicktest"
 
 	"github.com/ipcbuf/ipcbuf"
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 func TestGCDroppedBuffersReleased(t *testing.T) {
 	const perKind, reps = 40, 3
 	forKinds(t, func(t *testing.T, kc kindCase) {
 		procMaps(t) // before anything is mapped: it skips where there is none
-		dir := ipcbuf.TempDir(t)
+		dir := testenv.TempDir(t)
 		// The objects are made once; each repetition maps them afresh.
 		targets := make([]string, perKind)
 		needles := make([]string, perKind)

@@ -23,6 +23,7 @@ import (
 	qt "github.com/frankban/quicktest"
 
 	"github.com/ipcbuf/ipcbuf"
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 func init() {
@@ -57,7 +58,7 @@ func winWriteChild(target string) int {
 func TestWindowsSharedAcrossProcesses(t *testing.T) {
 	targets := map[string]string{
 		"section": "*" + shmName(t),
-		"file":    filepath.Join(ipcbuf.TempDir(t), "shared.bin"),
+		"file":    filepath.Join(testenv.TempDir(t), "shared.bin"),
 	}
 	for what, target := range targets {
 		t.Run(what, func(t *testing.T) {
@@ -157,7 +158,7 @@ func TestWindowsRemove(t *testing.T) {
 	qt.Assert(t, again.Close(), qt.IsNil)
 	qt.Assert(t, b.Close(), qt.IsNil)
 
-	dir := ipcbuf.TempDir(t)
+	dir := testenv.TempDir(t)
 	path := filepath.Join(dir, "f.bin")
 	f, err := ipcbuf.OpenFile(path, 4096)
 	qt.Assert(t, err, qt.IsNil)
@@ -179,7 +180,7 @@ func TestWindowsRemove(t *testing.T) {
 // the file through Sync, a larger size grows it, a smaller one never
 // shrinks it.
 func TestWindowsFile(t *testing.T) {
-	path := filepath.Join(ipcbuf.TempDir(t), "data.bin")
+	path := filepath.Join(testenv.TempDir(t), "data.bin")
 	qt.Assert(t, os.WriteFile(path, []byte("existing bytes"), 0o600), qt.IsNil)
 	b, err := ipcbuf.OpenFile(path, 0)
 	qt.Assert(t, err, qt.IsNil)
@@ -204,11 +205,11 @@ func TestWindowsFile(t *testing.T) {
 	qt.Assert(t, err, qt.IsNil)
 	qt.Assert(t, fi.Size(), qt.Equals, int64(8192))
 
-	empty := filepath.Join(ipcbuf.TempDir(t), "empty")
+	empty := filepath.Join(testenv.TempDir(t), "empty")
 	qt.Assert(t, os.WriteFile(empty, nil, 0o600), qt.IsNil)
 	_, err = ipcbuf.OpenFile(empty, 0)
 	qt.Assert(t, err, qt.ErrorIs, fs.ErrInvalid)
-	_, err = ipcbuf.OpenFile(filepath.Join(ipcbuf.TempDir(t), "missing"), 0)
+	_, err = ipcbuf.OpenFile(filepath.Join(testenv.TempDir(t), "missing"), 0)
 	qt.Assert(t, err, qt.ErrorIs, fs.ErrNotExist)
 	_, err = ipcbuf.OpenFile(path, 4096, ipcbuf.Exclusive())
 	qt.Assert(t, err, qt.ErrorIs, fs.ErrExist)
@@ -279,7 +280,7 @@ func TestWindowsNoSysV(t *testing.T) {
 // taken away under it, as it can on Linux (see fault_test.go); the file
 // keeps its size.
 func TestWindowsTruncateRefused(t *testing.T) {
-	path := filepath.Join(ipcbuf.TempDir(t), "mapped.bin")
+	path := filepath.Join(testenv.TempDir(t), "mapped.bin")
 	b, err := ipcbuf.OpenFile(path, 1<<16, ipcbuf.Exclusive())
 	qt.Assert(t, err, qt.IsNil)
 	err = os.Truncate(path, 4096)
@@ -299,7 +300,7 @@ func TestWindowsTruncateRefused(t *testing.T) {
 // delete sharing as ipcbuf opens files, keep it); it goes once the cleanup
 // has closed the last of this process's handles.
 func TestWindowsDroppedFileReleased(t *testing.T) {
-	path := filepath.Join(ipcbuf.TempDir(t), "dropped.bin")
+	path := filepath.Join(testenv.TempDir(t), "dropped.bin")
 	func() {
 		b, err := ipcbuf.OpenFile(path, 8192, ipcbuf.Exclusive())
 		qt.Assert(t, err, qt.IsNil)
@@ -363,7 +364,7 @@ func TestWindowsNoHandleLeak(t *testing.T) {
 		qt.Assert(t, r, qt.Not(qt.Equals), uintptr(0), qt.Commentf("GetProcessHandleCount: %v", err))
 		return n
 	}
-	dir := ipcbuf.TempDir(t)
+	dir := testenv.TempDir(t)
 	name := shmName(t)
 	cycle := func(i int) {
 		b, err := ipcbuf.OpenShm(name, 8192, ipcbuf.Exclusive())

@@ -15,13 +15,14 @@ import (
 	"testing"
 
 	"github.com/ipcbuf/ipcbuf"
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 // buildCommand builds the command into a temporary directory: the demo
 // starts a second copy of itself, which needs a real binary.
 func buildCommand(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(tempDir(t), "ipcbuf")
+	bin := filepath.Join(testenv.TempDir(t), "ipcbuf")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -201,7 +202,7 @@ func TestDemoFailures(t *testing.T) {
 // TestDemoChild runs the child's side in-process against a buffer made
 // here, and against the memory buffer's empty name.
 func TestDemoChild(t *testing.T) {
-	target := filepath.Join(tempDir(t), "buf") // a file: in every build with cgo
+	target := filepath.Join(testenv.TempDir(t), "buf") // a file: in every build with cgo
 	b, err := ipcbuf.Open(target, demoSize, ipcbuf.Exclusive())
 	if err != nil {
 		t.Fatal(err)

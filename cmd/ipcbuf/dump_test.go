@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -43,7 +44,7 @@ func TestDumpIsHexdumpC(t *testing.T) {
 		requireOrSkip(t, "hexdump (util-linux's bsdextrautils on Debian) is not installed: nothing to compare dump with")
 	}
 	for name, data := range dumpPatterns() {
-		file := filepath.Join(tempDir(t), name)
+		file := filepath.Join(testenv.TempDir(t), name)
 		if err := os.WriteFile(file, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +106,7 @@ func TestDumpEveryKind(t *testing.T) {
 }
 
 func TestDumpEmptyAndNotFiles(t *testing.T) {
-	dir := tempDir(t)
+	dir := testenv.TempDir(t)
 	empty := filepath.Join(dir, "empty")
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		t.Fatal(err)

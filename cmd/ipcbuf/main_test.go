@@ -182,7 +182,7 @@ type kindCase struct {
 // name, so the command cannot reach them.
 var addressableKinds = []kindCase{
 	{"posix", func(t *testing.T) string { return "*" + testShmName() }},
-	{"file", func(t *testing.T) string { return filepath.Join(tempDir(t), "buf") }},
+	{"file", func(t *testing.T) string { return filepath.Join(testenv.TempDir(t), "buf") }},
 	{"sysv", func(t *testing.T) string { return strconv.Itoa(testKey(t)) }},
 }
 
@@ -384,7 +384,7 @@ func TestPutMissingWithoutSize(t *testing.T) {
 }
 
 func TestFileTargetIsTheFile(t *testing.T) {
-	t.Chdir(tempDir(t))
+	t.Chdir(testenv.TempDir(t))
 	// "./123" is the file named 123, not System V key 123.
 	expect(t, "put --size 6 ./123", mustRun(t, "put", "--size", "6", "./123", "héllo"), "6\n")
 	data, err := os.ReadFile("123")
@@ -436,7 +436,7 @@ func TestBadEncoding(t *testing.T) {
 }
 
 func TestEncodings(t *testing.T) {
-	target := filepath.Join(tempDir(t), "buf")
+	target := filepath.Join(testenv.TempDir(t), "buf")
 	mustRun(t, "put", "--size", "16", target, "")
 	for _, tc := range []struct {
 		enc, in, n, hex string
@@ -470,7 +470,7 @@ func TestOffsetOutOfRange(t *testing.T) {
 }
 
 func TestGetRanges(t *testing.T) {
-	target := filepath.Join(tempDir(t), "buf")
+	target := filepath.Join(testenv.TempDir(t), "buf")
 	mustRun(t, "put", "--size", "6", target, "abcdef")
 	for _, tc := range []struct {
 		args []string
@@ -537,7 +537,7 @@ func TestUsage(t *testing.T) {
 
 func TestPutDanglingSymlink(t *testing.T) {
 	skipOnWindows(t, "Wine makes os.Symlink's links as Unix symbolic links, which Windows' own calls follow, and Windows needs a privilege to make one")
-	dir := tempDir(t)
+	dir := testenv.TempDir(t)
 	link := filepath.Join(dir, "link")
 	if err := os.Symlink(filepath.Join(dir, "missing", "x"), link); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ipcbuf/ipcbuf"
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 // semCase is one kind of named semaphore the command can address.
@@ -129,7 +130,7 @@ func TestSemCommands(t *testing.T) {
 // any system call: nothing is created.
 func TestSemBadInput(t *testing.T) {
 	posix, sysv := "*"+testShmName(), strconv.Itoa(testKey(t))
-	file := filepath.Join(tempDir(t), "sem")
+	file := filepath.Join(testenv.TempDir(t), "sem")
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -20,6 +20,7 @@ import (
 	"testing"
 
 	"github.com/ipcbuf/ipcbuf"
+	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
 // demoChildEnv makes the test binary the demo's child process, as
@@ -123,7 +124,7 @@ func TestWindowsLsSemaphore(t *testing.T) {
 func TestWindowsStatDump(t *testing.T) {
 	requireWindowsKinds(t)
 	section, _ := newSection(t, 5000, "in a section")
-	file := filepath.Join(tempDir(t), "f.bin")
+	file := filepath.Join(testenv.TempDir(t), "f.bin")
 	if err := os.WriteFile(file, []byte("in a file"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func TestWindowsRmSection(t *testing.T) {
 // TestWindowsRmFile: rm deletes a file; --dry-run keeps it.
 func TestWindowsRmFile(t *testing.T) {
 	requireWindowsKinds(t)
-	file := filepath.Join(tempDir(t), "gone.bin")
+	file := filepath.Join(testenv.TempDir(t), "gone.bin")
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +212,7 @@ func TestWindowsRmFile(t *testing.T) {
 	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("%s after rm: %v", file, err)
 	}
-	dir := filepath.Join(tempDir(t), "dir")
+	dir := filepath.Join(testenv.TempDir(t), "dir")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package ipcbuf
+package testenv
 
 import (
 	"errors"
@@ -8,8 +8,6 @@ import (
 	"runtime"
 	"testing"
 	"time"
-
-	qt "github.com/frankban/quicktest"
 )
 
 // TempDir is t.TempDir, but for Windows: Go 1.26's os.RemoveAll deletes
@@ -23,7 +21,9 @@ func TempDir(t testing.TB) string {
 		return t.TempDir()
 	}
 	dir, err := os.MkdirTemp("", "ipcbuf-test-")
-	qt.Assert(t, err, qt.IsNil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		// A buffer the test dropped without Close keeps its file mapped,
 		// and undeletable, until the collector finds it.
