@@ -176,8 +176,15 @@ func mutexHoldChild(target string) int {
 		return 1
 	}
 	defer b.Close()
-	if err := m.Lock(); err != nil {
-		fmt.Fprintln(os.Stderr, "child: lock:", err)
+	return holdUntilStdinCloses(m, m.Lock())
+}
+
+// holdUntilStdinCloses is the end of a child that holds a mutex: given
+// the error of its lock, it says "locked", and unlocks when its stdin
+// closes (unless it is killed first).
+func holdUntilStdinCloses(m *ipcbuf.Mutex, lockErr error) int {
+	if lockErr != nil {
+		fmt.Fprintln(os.Stderr, "child: lock:", lockErr)
 		return 1
 	}
 	fmt.Println("locked")

@@ -58,17 +58,7 @@ func winMutexHoldChild(string) int {
 	if err == nil {
 		err = m.LockTimeout(time.Minute)
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child: lock:", err)
-		return 1
-	}
-	fmt.Println("locked")
-	io.Copy(io.Discard, os.Stdin)
-	if err := m.Unlock(); err != nil {
-		fmt.Fprintln(os.Stderr, "child: unlock:", err)
-		return 1
-	}
-	return 0
+	return holdUntilStdinCloses(m, err)
 }
 
 // winMutex returns a mutex at 0 of a new memory buffer, given its id by a

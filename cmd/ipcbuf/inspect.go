@@ -493,3 +493,14 @@ func (in *inspector) groupName(gid int) string {
 	in.names[k] = n
 	return n
 }
+
+// fileID is what ls and stat need of a file's stat beyond fs.FileInfo: its
+// device and inode (to find it in /proc/PID/maps), its owner and its other
+// times. Only Linux gives it (idOf, in inspect_linux.go); elsewhere idOf
+// says there is none.
+type fileID struct {
+	dev, ino uint64
+	uid, gid int
+	atime    time.Time
+	ctime    time.Time
+}

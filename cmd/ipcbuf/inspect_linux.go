@@ -7,16 +7,6 @@ import (
 	"time"
 )
 
-// fileID is what ls and stat need of a file's stat beyond fs.FileInfo: its
-// device and inode (to find it in /proc/PID/maps), its owner and its other
-// times.
-type fileID struct {
-	dev, ino uint64
-	uid, gid int
-	atime    time.Time
-	ctime    time.Time
-}
-
 // idOf returns fi's fileID; ok is false where the system gives none.
 func idOf(fi fs.FileInfo) (id fileID, ok bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)

@@ -5,18 +5,7 @@ package main
 import (
 	"io/fs"
 	"os"
-	"time"
 )
-
-// fileID is what ls and stat need of a file's stat beyond fs.FileInfo. Only
-// Linux's is read: the processes mapping an object are found in Linux's
-// /proc.
-type fileID struct {
-	dev, ino uint64
-	uid, gid int
-	atime    time.Time
-	ctime    time.Time
-}
 
 // idOf returns ok false: see fileID.
 func idOf(fs.FileInfo) (fileID, bool) { return fileID{}, false }

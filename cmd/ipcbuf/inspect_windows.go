@@ -202,15 +202,6 @@ func withoutID(o *object, fi fs.FileInfo) {
 	o.Notes = append(o.Notes, "mode, owner: Windows files have no mode bits; the owner is in the file's security descriptor, which is not read")
 }
 
-// fileID is what ls and stat need of a file beyond fs.FileInfo on Linux;
-// Windows gives none of it (see withoutID).
-type fileID struct {
-	dev, ino uint64
-	uid, gid int
-	atime    time.Time
-	ctime    time.Time
-}
-
 // idOf returns ok false: see fileID.
 func idOf(fs.FileInfo) (fileID, bool) { return fileID{}, false }
 
