@@ -20,6 +20,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -316,6 +317,34 @@ func TestSoakRingKillProducer(t *testing.T) {
 		rounds, held, midWrite, longest.Round(time.Millisecond), time.Duration(longestSkip).Round(time.Millisecond), time.Since(start).Round(time.Millisecond), st)
 }
 
+// reclaimDeadClaims needs the room of the messages that killed consumers
+// held, as RING.md says it is freed (and the message counted in Lost) only
+// then: when a consumer killed at a random point died holding one, nothing
+// else may have needed its room since. It fills the ring from r until a
+// send finds no room for 200 ms, then empties it; both blocking calls take
+// a dead holder's lock over. Without it, such a death in the last round
+// leaves Used above 0 at the end (seen once in 1,000 rounds).
+func reclaimDeadClaims(t *testing.T, r *ipcbuf.Ring) {
+	t.Helper()
+	msg := make([]byte, 64)
+	for i := 0; ; i++ {
+		err := r.SendTimeout(msg, 200*time.Millisecond)
+		if errors.Is(err, ipcbuf.ErrTimeout) {
+			break
+		}
+		qt.Assert(t, err, qt.IsNil)
+		qt.Assert(t, i < 1<<20, qt.IsTrue, qt.Commentf("the ring never filled"))
+	}
+	buf := make([]byte, r.MaxMessage())
+	for {
+		_, err := r.RecvTimeout(buf, 200*time.Millisecond)
+		if errors.Is(err, ipcbuf.ErrTimeout) {
+			return
+		}
+		qt.Assert(t, err, qt.IsNil)
+	}
+}
+
 // TestSoakRingKillConsumer kills a consumer process at a random point
 // while it receives in a loop (Peek, say the message, Release), or while
 // it holds a Message from Peek. Two producers in the parent send
@@ -440,6 +469,7 @@ func TestSoakRingKillConsumer(t *testing.T) {
 	}
 	sink.flows(t, b, rounds) // after every message sent
 	sink.halt(t)
+	reclaimDeadClaims(t, r)
 	st := ringStat(t, r)
 	qt.Assert(t, st.Messages, qt.Equals, 0)
 	qt.Assert(t, st.Head, qt.Equals, st.Tail)
