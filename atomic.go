@@ -5,8 +5,9 @@ package ipcbuf
 // instructions work on the physical memory, whichever process mapped it.
 
 import (
-	"sync/atomic"
 	"unsafe"
+
+	"github.com/ipcbuf/ipcbuf/internal/shatomic"
 )
 
 // word returns the address of the size bytes at off in b, which must be
@@ -87,14 +88,14 @@ func (b *Buffer) word32(op string, off int, write bool) (*uint32, lease, error) 
 // The atomics are sequentially consistent, as Go's sync/atomic, and work
 // across processes on every shared kind.
 func (b *Buffer) LoadUint32(off int) (uint32, error) {
-	return onWord(b, "loadUint32", off, 4, false, func(p unsafe.Pointer) uint32 { return atomic.LoadUint32((*uint32)(p)) })
+	return onWord(b, "loadUint32", off, 4, false, func(p unsafe.Pointer) uint32 { return shatomic.LoadUint32((*uint32)(p)) })
 }
 
 // StoreUint32 atomically stores v in the 32-bit word at byte off; see
 // LoadUint32 for the rules on off. A read-only b gives ErrReadOnly.
 func (b *Buffer) StoreUint32(off int, v uint32) error {
 	_, err := onWord(b, "storeUint32", off, 4, true, func(p unsafe.Pointer) struct{} {
-		atomic.StoreUint32((*uint32)(p), v)
+		shatomic.StoreUint32((*uint32)(p), v)
 		return struct{}{}
 	})
 	return err
@@ -104,34 +105,34 @@ func (b *Buffer) StoreUint32(off int, v uint32) error {
 // returns the new value; it wraps around, as sync/atomic does. To subtract
 // d, add ^uint32(d-1). See LoadUint32 for the rules on off.
 func (b *Buffer) AddUint32(off int, delta uint32) (uint32, error) {
-	return onWord(b, "addUint32", off, 4, true, func(p unsafe.Pointer) uint32 { return atomic.AddUint32((*uint32)(p), delta) })
+	return onWord(b, "addUint32", off, 4, true, func(p unsafe.Pointer) uint32 { return shatomic.AddUint32((*uint32)(p), delta) })
 }
 
 // SwapUint32 atomically stores v in the 32-bit word at byte off and
 // returns the value it held. See LoadUint32 for the rules on off.
 func (b *Buffer) SwapUint32(off int, v uint32) (uint32, error) {
-	return onWord(b, "swapUint32", off, 4, true, func(p unsafe.Pointer) uint32 { return atomic.SwapUint32((*uint32)(p), v) })
+	return onWord(b, "swapUint32", off, 4, true, func(p unsafe.Pointer) uint32 { return shatomic.SwapUint32((*uint32)(p), v) })
 }
 
 // CompareAndSwapUint32 atomically stores new in the 32-bit word at byte off
 // if it holds old, and reports whether it did. See LoadUint32 for the rules
 // on off; a read-only b gives ErrReadOnly even when the word differs.
 func (b *Buffer) CompareAndSwapUint32(off int, old, new uint32) (bool, error) {
-	return onWord(b, "compareAndSwapUint32", off, 4, true, func(p unsafe.Pointer) bool { return atomic.CompareAndSwapUint32((*uint32)(p), old, new) })
+	return onWord(b, "compareAndSwapUint32", off, 4, true, func(p unsafe.Pointer) bool { return shatomic.CompareAndSwapUint32((*uint32)(p), old, new) })
 }
 
 // LoadUint64 atomically loads the 64-bit word at byte off, in the machine's
 // byte order. off must be from 0 to Len()-8 and the word's address a
 // multiple of 8; otherwise as LoadUint32.
 func (b *Buffer) LoadUint64(off int) (uint64, error) {
-	return onWord(b, "loadUint64", off, 8, false, func(p unsafe.Pointer) uint64 { return atomic.LoadUint64((*uint64)(p)) })
+	return onWord(b, "loadUint64", off, 8, false, func(p unsafe.Pointer) uint64 { return shatomic.LoadUint64((*uint64)(p)) })
 }
 
 // StoreUint64 atomically stores v in the 64-bit word at byte off; see
 // LoadUint64 for the rules on off.
 func (b *Buffer) StoreUint64(off int, v uint64) error {
 	_, err := onWord(b, "storeUint64", off, 8, true, func(p unsafe.Pointer) struct{} {
-		atomic.StoreUint64((*uint64)(p), v)
+		shatomic.StoreUint64((*uint64)(p), v)
 		return struct{}{}
 	})
 	return err
@@ -141,18 +142,18 @@ func (b *Buffer) StoreUint64(off int, v uint64) error {
 // returns the new value; it wraps around. To subtract d, add ^uint64(d-1).
 // See LoadUint64 for the rules on off.
 func (b *Buffer) AddUint64(off int, delta uint64) (uint64, error) {
-	return onWord(b, "addUint64", off, 8, true, func(p unsafe.Pointer) uint64 { return atomic.AddUint64((*uint64)(p), delta) })
+	return onWord(b, "addUint64", off, 8, true, func(p unsafe.Pointer) uint64 { return shatomic.AddUint64((*uint64)(p), delta) })
 }
 
 // SwapUint64 atomically stores v in the 64-bit word at byte off and
 // returns the value it held. See LoadUint64 for the rules on off.
 func (b *Buffer) SwapUint64(off int, v uint64) (uint64, error) {
-	return onWord(b, "swapUint64", off, 8, true, func(p unsafe.Pointer) uint64 { return atomic.SwapUint64((*uint64)(p), v) })
+	return onWord(b, "swapUint64", off, 8, true, func(p unsafe.Pointer) uint64 { return shatomic.SwapUint64((*uint64)(p), v) })
 }
 
 // CompareAndSwapUint64 atomically stores new in the 64-bit word at byte off
 // if it holds old, and reports whether it did. See LoadUint64 for the rules
 // on off.
 func (b *Buffer) CompareAndSwapUint64(off int, old, new uint64) (bool, error) {
-	return onWord(b, "compareAndSwapUint64", off, 8, true, func(p unsafe.Pointer) bool { return atomic.CompareAndSwapUint64((*uint64)(p), old, new) })
+	return onWord(b, "compareAndSwapUint64", off, 8, true, func(p unsafe.Pointer) bool { return shatomic.CompareAndSwapUint64((*uint64)(p), old, new) })
 }

@@ -8,9 +8,11 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	qt "github.com/frankban/quicktest"
 
@@ -280,4 +282,96 @@ func TestAtomicsFault(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAtomicsRaceClose closes buffers while goroutines run every atomic,
+// and a Mutex and a Semaphore, on them without pause: each call returns its
+// result or an error matching fs.ErrClosed, and the process lives. Under
+// the race detector this is the test that matters: there sync/atomic runs
+// its operations in the detector's C code, where a fault on the memory
+// Close has just taken away cannot be recovered, and kills the process
+// ("traceback did not unwind completely"); ipcbuf's atomics do not go
+// there (see internal/shatomic).
+func TestAtomicsRaceClose(t *testing.T) {
+	rounds := 200
+	if relSoak() {
+		rounds = 5_000
+	}
+	rng := relRand(t)
+	// More goroutines than cores, on more threads than cores: the system
+	// then preempts threads inside calls, which widens the moment at which
+	// Close can meet a call between its look at the state and its access.
+	const workers = 16
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(workers))
+	forKinds(t, func(t *testing.T, kc kindCase) {
+		target := kc.target(t)
+		open(t, target, 1<<16, ipcbuf.Exclusive()) // the object stays while rounds map it
+		var calls, closed int64
+		for round := range rounds {
+			b, err := ipcbuf.Open(target, 0)
+			qt.Assert(t, err, qt.IsNil)
+			errs := make(chan error, workers)
+			counts := make(chan [2]int64, workers)
+			for w := range workers {
+				go func() {
+					off := w * 64 % (1 << 12) // each worker's own words: a Mutex at +0, a Semaphore at +32
+					var n, c int64
+					check := func(name string, err error) bool {
+						n++
+						switch {
+						case err == nil:
+							return true
+						case errors.Is(err, fs.ErrClosed):
+							c++
+							return false
+						}
+						errs <- fmt.Errorf("round %d worker %d: %s: %v; want its result or fs.ErrClosed", round, w, name, err)
+						return false
+					}
+					defer func() { counts <- [2]int64{n, c} }()
+					mx, err := ipcbuf.NewMutex(b, off)
+					if !check("NewMutex", err) {
+						return
+					}
+					sem, err := ipcbuf.NewSemaphore(b, off+32)
+					if !check("NewSemaphore", err) {
+						return
+					}
+					for {
+						for _, op := range atomicOps() {
+							if !check(op.name, op.call(b, off+16)) {
+								return
+							}
+						}
+						locked, err := mx.TryLock()
+						if !check("Mutex.TryLock", err) {
+							return
+						}
+						if locked && !check("Mutex.Unlock", mx.Unlock()) {
+							return
+						}
+						if !check("Semaphore.Post", sem.Post()) {
+							return
+						}
+						if _, err := sem.TryWait(); !check("Semaphore.TryWait", err) {
+							return
+						}
+					}
+				}()
+			}
+			time.Sleep(time.Duration(rng.IntN(300)) * time.Microsecond)
+			qt.Assert(t, b.Close(), qt.IsNil)
+			for range workers {
+				nc := <-counts
+				calls += nc[0]
+				closed += nc[1]
+			}
+			select {
+			case err := <-errs:
+				t.Fatal(err)
+			default:
+			}
+		}
+		t.Logf("%d rounds: %d calls, %d of them ended by Close", rounds, calls, closed)
+	})
 }

@@ -8,9 +8,10 @@ import (
 	"math"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/ipcbuf/ipcbuf/internal/shatomic"
 )
 
 // MutexSize is the number of bytes a Mutex takes in a buffer. Its offset
@@ -292,8 +293,8 @@ func (m *Mutex) inspect(op string) (v uint64, err error) {
 		return 0, err
 	}
 	defer l.release(&err)
-	v = atomic.LoadUint64(p)
-	if !mutexValid(v, atomic.LoadUint64(mutexReservedOf(p))) {
+	v = shatomic.LoadUint64(p)
+	if !mutexValid(v, shatomic.LoadUint64(mutexReservedOf(p))) {
 		return 0, m.corrupt(op, p)
 	}
 	return v, nil
@@ -432,7 +433,7 @@ func (m *Mutex) lock(op string, ctx context.Context, deadline time.Time, try boo
 func (m *Mutex) fastLock(op string) (bool, error) {
 	return onMutexWord(m, op, func(p *uint64) (bool, error) {
 		// Reserved bytes set: not a mutex; the slow path says so.
-		return atomic.LoadUint64(mutexReservedOf(p)) == 0 && atomic.CompareAndSwapUint64(p, 0, mutexSelf().word), nil
+		return shatomic.LoadUint64(mutexReservedOf(p)) == 0 && shatomic.CompareAndSwapUint64(p, 0, mutexSelf().word), nil
 	})
 }
 
@@ -476,11 +477,11 @@ func (m *Mutex) step(op string, slept, check bool) (s mutexStep, err error) {
 		return s, err
 	}
 	defer l.release(&err)
-	v := atomic.LoadUint64(p)
+	v := shatomic.LoadUint64(p)
 	state, ticket := mutexUnpack(v)
 	s = mutexStep{v: v, state: state, ticket: ticket, addr: mutexStateOf(p)}
 	switch {
-	case !mutexValid(v, atomic.LoadUint64(mutexReservedOf(p))):
+	case !mutexValid(v, shatomic.LoadUint64(mutexReservedOf(p))):
 		return s, m.corrupt(op, p)
 	case state == mutexNotRecov:
 		return s, m.b.pathError(op, ErrNotRecoverable)
@@ -489,7 +490,7 @@ func (m *Mutex) step(op string, slept, check bool) (s mutexStep, err error) {
 		if slept {
 			next = mutexPack(mutexSelf().pid|mutexWaiters, mutexSelf().ticket)
 		}
-		if atomic.CompareAndSwapUint64(p, v, next) {
+		if shatomic.CompareAndSwapUint64(p, v, next) {
 			s.what = mutexStepLocked
 		} else {
 			s.what = mutexStepRetry
@@ -500,7 +501,7 @@ func (m *Mutex) step(op string, slept, check bool) (s mutexStep, err error) {
 		return s, nil
 	case state&mutexWaiters == 0:
 		state |= mutexWaiters
-		if !atomic.CompareAndSwapUint64(p, v, mutexPack(state, ticket)) {
+		if !shatomic.CompareAndSwapUint64(p, v, mutexPack(state, ticket)) {
 			s.what = mutexStepRetry
 			return s, nil
 		}
@@ -519,7 +520,7 @@ func (m *Mutex) takeOver(op string, v uint64) (ok bool, err error) {
 	defer l.release(&err)
 	state, _ := mutexUnpack(v)
 	me := mutexSelf()
-	return atomic.CompareAndSwapUint64(p, v, mutexPack(me.pid|mutexIncons|state&mutexWaiters, me.ticket)), nil
+	return shatomic.CompareAndSwapUint64(p, v, mutexPack(me.pid|mutexIncons|state&mutexWaiters, me.ticket)), nil
 }
 
 // wake wakes up to n waiters on m's word, if the buffer is still open.
@@ -549,19 +550,19 @@ func (m *Mutex) Unlock() error {
 // unlock is Unlock on the mutex's word p, under its guard.
 func (m *Mutex) unlock(p *uint64) error {
 	for {
-		v := atomic.LoadUint64(p)
+		v := shatomic.LoadUint64(p)
 		state, _ := mutexUnpack(v)
 		if err := m.mustHold("unlock", p, v); err != nil {
 			return err
 		}
 		if state&mutexIncons != 0 {
-			if !atomic.CompareAndSwapUint64(p, v, mutexPack(mutexNotRecov, 0)) {
+			if !shatomic.CompareAndSwapUint64(p, v, mutexPack(mutexNotRecov, 0)) {
 				continue
 			}
 			_, _ = futexWakeN(mutexStateOf(p), math.MaxInt32)
 			return m.b.pathError("unlock", fmt.Errorf("%w: unlocked without MarkConsistent after ErrOwnerDead", ErrNotRecoverable))
 		}
-		if !atomic.CompareAndSwapUint64(p, v, 0) {
+		if !shatomic.CompareAndSwapUint64(p, v, 0) {
 			continue // a waiter set its bit
 		}
 		if state&mutexWaiters != 0 {
@@ -587,13 +588,13 @@ func (m *Mutex) MarkConsistent() (err error) {
 	}
 	defer l.release(&err)
 	for {
-		v := atomic.LoadUint64(p)
+		v := shatomic.LoadUint64(p)
 		state, ticket := mutexUnpack(v)
 		if err := m.mustHold("markconsistent", p, v); err != nil {
 			return err
 		}
 		if state&mutexIncons == 0 ||
-			atomic.CompareAndSwapUint64(p, v, mutexPack(state&^mutexIncons, ticket)) {
+			shatomic.CompareAndSwapUint64(p, v, mutexPack(state&^mutexIncons, ticket)) {
 			return nil
 		}
 	}
@@ -608,7 +609,7 @@ func (m *Mutex) mustHold(op string, p *uint64, v uint64) error {
 	pid := state & mutexPid
 	var who string
 	switch {
-	case !mutexValid(v, atomic.LoadUint64(mutexReservedOf(p))):
+	case !mutexValid(v, shatomic.LoadUint64(mutexReservedOf(p))):
 		return m.corrupt(op, p)
 	case pid == me.pid && ticket == me.ticket:
 		return nil
@@ -644,8 +645,8 @@ func (m *Mutex) Reset() (err error) {
 		return err
 	}
 	defer l.release(&err)
-	atomic.StoreUint64(mutexReservedOf(p), 0)
-	atomic.StoreUint64(p, 0)
+	shatomic.StoreUint64(mutexReservedOf(p), 0)
+	shatomic.StoreUint64(p, 0)
 	_, _ = futexWakeN(mutexStateOf(p), math.MaxInt32)
 	return nil
 }

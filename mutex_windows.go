@@ -25,11 +25,11 @@ import (
 	"os"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/ipcbuf/ipcbuf/cshim"
+	"github.com/ipcbuf/ipcbuf/internal/shatomic"
 )
 
 // The state word on Windows (offset 0); see Mutex.
@@ -85,7 +85,7 @@ func mutexWinValid(v, id uint64) bool {
 func newNamedMutex(b *Buffer, off int) (*Mutex, error) {
 	m := &Mutex{b: b, off: off}
 	if err := m.winDo("mutex", func(p *uint64) error {
-		if !mutexWinValid(atomic.LoadUint64(p), atomic.LoadUint64(mutexReservedOf(p))) {
+		if !mutexWinValid(shatomic.LoadUint64(p), shatomic.LoadUint64(mutexReservedOf(p))) {
 			return m.corrupt("mutex", p)
 		}
 		return nil
@@ -113,14 +113,14 @@ func (m *Mutex) winID(op string) (id uint64, err error) {
 	err = m.winDo(op, func(p *uint64) error {
 		idp := mutexReservedOf(p)
 		for {
-			id = atomic.LoadUint64(idp)
-			if !mutexWinValid(atomic.LoadUint64(p), id) {
+			id = shatomic.LoadUint64(idp)
+			if !mutexWinValid(shatomic.LoadUint64(p), id) {
 				return m.corrupt(op, p)
 			}
 			if id != 0 {
 				return nil
 			}
-			if next := rand.Uint64(); next != 0 && atomic.CompareAndSwapUint64(idp, 0, next) {
+			if next := rand.Uint64(); next != 0 && shatomic.CompareAndSwapUint64(idp, 0, next) {
 				id = next
 				return nil
 			}
@@ -398,9 +398,9 @@ func (m *Mutex) lockProc(op string, p *mutexProc, id uint64, ctx context.Context
 	var dead uint32
 	err := m.winDo(op, func(w *uint64) error {
 		for {
-			v := atomic.LoadUint64(w)
+			v := shatomic.LoadUint64(w)
 			state, owner := mutexWinUnpack(v)
-			switch now := atomic.LoadUint64(mutexReservedOf(w)); {
+			switch now := shatomic.LoadUint64(mutexReservedOf(w)); {
 			case !mutexWinValid(v, now):
 				return m.corrupt(op, w)
 			case now != id:
@@ -416,7 +416,7 @@ func (m *Mutex) lockProc(op string, p *mutexProc, id uint64, ctx context.Context
 			if abandoned || owner != 0 || state == mutexWinIncons {
 				next = mutexWinPack(mutexWinIncons, mutexWinPid)
 			}
-			if atomic.CompareAndSwapUint64(w, v, next) {
+			if shatomic.CompareAndSwapUint64(w, v, next) {
 				if state, _ := mutexWinUnpack(next); state == mutexWinIncons {
 					dead = owner
 					return ErrOwnerDead
@@ -451,7 +451,7 @@ func (m *Mutex) lockProc(op string, p *mutexProc, id uint64, ctx context.Context
 func (m *Mutex) heldProc(op string) (*mutexProc, error) {
 	var v, id uint64
 	if err := m.winDo(op, func(w *uint64) error {
-		v, id = atomic.LoadUint64(w), atomic.LoadUint64(mutexReservedOf(w))
+		v, id = shatomic.LoadUint64(w), shatomic.LoadUint64(mutexReservedOf(w))
 		if !mutexWinValid(v, id) {
 			return m.corrupt(op, w)
 		}
@@ -492,18 +492,18 @@ func (m *Mutex) unlockNamed() error {
 	defer p.mu.Unlock()
 	err = m.winDo("unlock", func(w *uint64) error {
 		for {
-			v := atomic.LoadUint64(w)
+			v := shatomic.LoadUint64(w)
 			state, _ := mutexWinUnpack(v)
-			if !mutexWinValid(v, atomic.LoadUint64(mutexReservedOf(w))) {
+			if !mutexWinValid(v, shatomic.LoadUint64(mutexReservedOf(w))) {
 				return m.corrupt("unlock", w)
 			}
 			if state == mutexWinIncons {
-				if atomic.CompareAndSwapUint64(w, v, mutexWinPack(mutexWinNotRecov, 0)) {
+				if shatomic.CompareAndSwapUint64(w, v, mutexWinPack(mutexWinNotRecov, 0)) {
 					return m.b.pathError("unlock", fmt.Errorf("%w: unlocked without MarkConsistent after ErrOwnerDead", ErrNotRecoverable))
 				}
 				continue
 			}
-			if atomic.CompareAndSwapUint64(w, v, 0) {
+			if shatomic.CompareAndSwapUint64(w, v, 0) {
 				return nil
 			}
 		}
@@ -530,9 +530,9 @@ func (m *Mutex) markConsistentNamed() error {
 	defer p.mu.Unlock()
 	return m.winDo("markconsistent", func(w *uint64) error {
 		for {
-			v := atomic.LoadUint64(w)
+			v := shatomic.LoadUint64(w)
 			state, owner := mutexWinUnpack(v)
-			if state != mutexWinIncons || atomic.CompareAndSwapUint64(w, v, mutexWinPack(0, owner)) {
+			if state != mutexWinIncons || shatomic.CompareAndSwapUint64(w, v, mutexWinPack(0, owner)) {
 				return nil
 			}
 		}
@@ -545,8 +545,8 @@ func (m *Mutex) markConsistentNamed() error {
 func (m *Mutex) resetNamed() error {
 	var id uint64
 	if err := m.winDo("reset", func(w *uint64) error {
-		id = atomic.SwapUint64(mutexReservedOf(w), 0)
-		atomic.StoreUint64(w, 0)
+		id = shatomic.SwapUint64(mutexReservedOf(w), 0)
+		shatomic.StoreUint64(w, 0)
 		return nil
 	}); err != nil {
 		return err

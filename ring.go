@@ -1,8 +1,9 @@
 package ipcbuf
 
 // A queue of messages in a buffer: the Ring type, how it is made and
-// opened, and what it reports. The protocol is in ring_proto.go, waiting in
-// ring_wait.go; RING.md is the layout every language follows.
+// opened, and what it reports. The protocol is in ring_proto.go, the calls
+// and how they wait in ring_ops.go; RING.md is the layout every language
+// follows.
 
 import (
 	"errors"
@@ -13,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/ipcbuf/ipcbuf/internal/shatomic"
 )
 
 // RingHeaderSize is the number of bytes a Ring's header takes at the start
@@ -190,10 +193,10 @@ func CreateRing(b *Buffer, opts ...RingOption) (*Ring, error) {
 		clear(mem[:RingHeaderSize])
 		v := r.view(mem)
 		copy(mem[ringMagicOff:], ringMagic)
-		atomic.StoreUint32(v.u32(ringVersionOff), ringVersion)
-		atomic.StoreUint32(v.u32(ringFlagsOff), o.flags)
-		atomic.StoreUint64(v.u64(ringCapOff), c)
-		atomic.StoreUint32(v.u32(ringHdrSizeOff), RingHeaderSize)
+		shatomic.StoreUint32(v.u32(ringVersionOff), ringVersion)
+		shatomic.StoreUint32(v.u32(ringFlagsOff), o.flags)
+		shatomic.StoreUint64(v.u64(ringCapOff), c)
+		shatomic.StoreUint32(v.u32(ringHdrSizeOff), RingHeaderSize)
 		return struct{}{}, nil
 	})
 	if err != nil {
@@ -279,21 +282,21 @@ func ringCheckHeader(mem []byte) (ringHeader, error) {
 	if string(mem[:8]) != ringMagic {
 		return corrupt("not a ring: the first 8 bytes are %q, not %q", mem[:8], ringMagic)
 	}
-	if ver := atomic.LoadUint32(v.u32(ringVersionOff)); ver != ringVersion {
+	if ver := shatomic.LoadUint32(v.u32(ringVersionOff)); ver != ringVersion {
 		return corrupt("ring version %d: this ipcbuf reads version %d", ver, ringVersion)
 	}
-	flags := atomic.LoadUint32(v.u32(ringFlagsOff))
+	flags := shatomic.LoadUint32(v.u32(ringFlagsOff))
 	if flags&^ringKnownFlags != 0 {
 		return corrupt("unknown ring flags %#x", flags&^ringKnownFlags)
 	}
-	c := atomic.LoadUint64(v.u64(ringCapOff))
+	c := shatomic.LoadUint64(v.u64(ringCapOff))
 	if c < ringMinCap || c > ringMaxCap || c&(c-1) != 0 {
 		return corrupt("ring capacity %d is not a power of two from %d to %d", c, ringMinCap, uint64(ringMaxCap))
 	}
 	if c > uint64(len(mem)-RingHeaderSize) {
 		return corrupt("ring capacity %d does not fit in the %d bytes after the header", c, len(mem)-RingHeaderSize)
 	}
-	if hs := atomic.LoadUint32(v.u32(ringHdrSizeOff)); hs != RingHeaderSize {
+	if hs := shatomic.LoadUint32(v.u32(ringHdrSizeOff)); hs != RingHeaderSize {
 		return corrupt("ring header size %d, not %d", hs, RingHeaderSize)
 	}
 	v.cap, v.mask = c, c-1
@@ -344,13 +347,13 @@ func (r *Ring) Stat() (RingStat, error) {
 		s := RingStat{
 			Capacity:         int64(r.cap),
 			Used:             int64(tail - free),
-			ProducersWaiting: int(atomic.LoadUint32(v.u32(ringSpaceWait))),
-			ConsumersWaiting: int(atomic.LoadUint32(v.u32(ringDataWaitOff))),
+			ProducersWaiting: int(shatomic.LoadUint32(v.u32(ringSpaceWait))),
+			ConsumersWaiting: int(shatomic.LoadUint32(v.u32(ringDataWaitOff))),
 			SingleProducer:   r.flags&ringSingleProducer != 0,
 			SingleConsumer:   r.flags&ringSingleConsumer != 0,
 			Head:             head, Tail: tail, Free: free,
-			Skipped: atomic.LoadUint64(v.u64(ringSkippedOff)),
-			Lost:    atomic.LoadUint64(v.u64(ringLostOff)),
+			Skipped: shatomic.LoadUint64(v.u64(ringSkippedOff)),
+			Lost:    shatomic.LoadUint64(v.u64(ringLostOff)),
 		}
 		for p := head; p < tail; {
 			w, size, err := v.record(p, tail)

@@ -12,9 +12,10 @@ import (
 	"io/fs"
 	"math"
 	"runtime"
-	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/ipcbuf/ipcbuf/internal/shatomic"
 )
 
 // An attempt's outcome, besides an error.
@@ -227,7 +228,7 @@ type ringRole struct {
 // until it ends.
 func ringGiveBack(role ringRole) {
 	_, _ = guarded(role.b, "ringClose", true, func(mem []byte) (struct{}, error) {
-		atomic.CompareAndSwapUint64((*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(mem)), role.off)), ringSelf().word, 0)
+		shatomic.CompareAndSwapUint64((*uint64)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(mem)), role.off)), ringSelf().word, 0)
 		return struct{}{}, nil
 	})
 }
@@ -268,7 +269,7 @@ func (r *Ring) unwedge(v ringView) {
 	// A consumer killed after the kernel woke it for a message took the
 	// wake-up with it, and the others may sleep on while that message
 	// waits: wake them.
-	if atomic.LoadUint64(v.u64(ringHeadOff)) != atomic.LoadUint64(v.u64(ringTailOff)) {
+	if shatomic.LoadUint64(v.u64(ringHeadOff)) != shatomic.LoadUint64(v.u64(ringTailOff)) {
 		v.wake(ringDataSeqOff, ringDataWaitOff)
 	}
 	if res, _ := v.tryLock(ringCLockOff, true); res == busy {
@@ -454,9 +455,9 @@ func (r *Ring) releaseRecord(v ringView, op string, p uint64) error {
 	return v.advanceFree(false)
 }
 
-func (v ringView) loadU32(off uintptr) uint32   { return atomic.LoadUint32(v.u32(off)) }
-func (v ringView) addU32(off uintptr, d uint32) { atomic.AddUint32(v.u32(off), d) }
-func (v ringView) addU64(off uintptr, d uint64) { atomic.AddUint64(v.u64(off), d) }
+func (v ringView) loadU32(off uintptr) uint32   { return shatomic.LoadUint32(v.u32(off)) }
+func (v ringView) addU32(off uintptr, d uint32) { shatomic.AddUint32(v.u32(off), d) }
+func (v ringView) addU64(off uintptr, d uint64) { shatomic.AddUint64(v.u64(off), d) }
 
 // errNotReady ends a Try call that found nothing to do.
 var errNotReady = errors.New("not ready")
@@ -543,7 +544,7 @@ func (r *Ring) enterWait(op string, seq, wait uintptr) (uint32, error) {
 func (r *Ring) leaveWait(op string, wait uintptr) {
 	_, _ = guarded(r.b, op, true, func(mem []byte) (struct{}, error) {
 		p := r.view(mem).u32(wait)
-		for n := atomic.LoadUint32(p); n != 0 && !atomic.CompareAndSwapUint32(p, n, n-1); n = atomic.LoadUint32(p) {
+		for n := shatomic.LoadUint32(p); n != 0 && !shatomic.CompareAndSwapUint32(p, n, n-1); n = shatomic.LoadUint32(p) {
 		}
 		return struct{}{}, nil
 	})

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"github.com/ipcbuf/ipcbuf/internal/shatomic"
 )
 
 // A record's state, in the low 3 bits of its state word.
@@ -76,16 +78,16 @@ func ringCorrupt(format string, args ...any) error {
 // positions reads free, head and tail, and checks the order RING.md
 // promises: free <= head <= tail <= free+capacity, all multiples of 8.
 func (v ringView) positions() (free, head, tail uint64, err error) {
-	free = atomic.LoadUint64(v.u64(ringFreeOff))
-	head = atomic.LoadUint64(v.u64(ringHeadOff))
-	tail = atomic.LoadUint64(v.u64(ringTailOff))
+	free = shatomic.LoadUint64(v.u64(ringFreeOff))
+	head = shatomic.LoadUint64(v.u64(ringHeadOff))
+	tail = shatomic.LoadUint64(v.u64(ringTailOff))
 	if free > head || head > tail || tail-free > v.cap || (free|head|tail)&7 != 0 {
 		// Others may have moved on between the loads: read again, in the
 		// order that makes a consistent answer possible (tail moves
 		// first, free last).
-		tail = atomic.LoadUint64(v.u64(ringTailOff))
-		head = atomic.LoadUint64(v.u64(ringHeadOff))
-		free = atomic.LoadUint64(v.u64(ringFreeOff))
+		tail = shatomic.LoadUint64(v.u64(ringTailOff))
+		head = shatomic.LoadUint64(v.u64(ringHeadOff))
+		free = shatomic.LoadUint64(v.u64(ringFreeOff))
 		if free > head || head > tail || tail-free > v.cap || (free|head|tail)&7 != 0 {
 			return 0, 0, 0, ringCorrupt("positions out of order: free %d, head %d, tail %d, capacity %d (free <= head <= tail <= free+capacity, multiples of 8)", free, head, tail, v.cap)
 		}
@@ -98,7 +100,7 @@ func (v ringView) positions() (free, head, tail uint64, err error) {
 // record is one: its word names p, its state is known, it fits the data
 // area before the wrap and before limit.
 func (v ringView) record(p, limit uint64) (w, size uint64, err error) {
-	w = atomic.LoadUint64(v.state(p))
+	w = shatomic.LoadUint64(v.state(p))
 	if w&^ringStateMask != p {
 		return 0, 0, ringCorrupt("record at position %d has the state word %#x, which names position %d", p, w, w&^ringStateMask)
 	}
@@ -110,7 +112,7 @@ func (v ringView) record(p, limit uint64) (w, size uint64, err error) {
 		if left < ringRecHdr {
 			return 0, 0, ringCorrupt("record at position %d: only %d bytes left before the end of the data area, less than a record header", p, left)
 		}
-		n := uint64(atomic.LoadUint32(&v.rec(p).len))
+		n := uint64(shatomic.LoadUint32(&v.rec(p).len))
 		size = ringRecSize(n)
 		if size > left {
 			return 0, 0, ringCorrupt("record at position %d: a %d-byte message runs past the end of the data area", p, n)
@@ -127,7 +129,7 @@ func (v ringView) record(p, limit uint64) (w, size uint64, err error) {
 // owner returns the pid and ticket in the record at p.
 func (v ringView) owner(p uint64) (pid, ticket uint32) {
 	h := v.rec(p)
-	return atomic.LoadUint32(&h.pid), atomic.LoadUint32(&h.ticket)
+	return shatomic.LoadUint32(&h.pid), shatomic.LoadUint32(&h.ticket)
 }
 
 // ringSelf returns this process's owner word: pid in the low half, ticket
@@ -161,7 +163,7 @@ func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, 
 	// free is the consumers' line, written with every message: read it
 	// only when the free position this producer saw last (*seen, which
 	// can only be behind) leaves no room. head is not read at all.
-	tail := atomic.LoadUint64(v.u64(ringTailOff))
+	tail := shatomic.LoadUint64(v.u64(ringTailOff))
 	free := atomic.LoadUint64(seen) // atomic only for the race detector, which cannot see the lock in shared memory order it
 	size := ringRecSize(n)
 	need := size
@@ -169,7 +171,7 @@ func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, 
 		need += left
 	}
 	if free > tail || tail+need-free > v.cap || tail&7 != 0 {
-		free = atomic.LoadUint64(v.u64(ringFreeOff))
+		free = shatomic.LoadUint64(v.u64(ringFreeOff))
 		if free > tail || tail-free > v.cap || (free|tail)&7 != 0 {
 			// free moved between the loads: read again, in a safe order.
 			if free, _, tail, err = v.positions(); err != nil {
@@ -191,12 +193,12 @@ func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, 
 		// padding takes. Publish it and, if the consumers have taken
 		// everything before it and their lock is free, pass it as a
 		// consumer would (RING.md, step 1). Otherwise a consumer passes it.
-		atomic.StoreUint64(v.u64(ringTailOff), t)
+		shatomic.StoreUint64(v.u64(ringTailOff), t)
 		if res, _ := v.tryLock(ringCLockOff, false); res != busy {
-			if atomic.LoadUint64(v.u64(ringHeadOff)) == tail {
-				atomic.StoreUint64(v.u64(ringHeadOff), t)
-				if atomic.LoadUint64(v.u64(ringFreeOff)) == tail {
-					atomic.StoreUint64(v.u64(ringFreeOff), t)
+			if shatomic.LoadUint64(v.u64(ringHeadOff)) == tail {
+				shatomic.StoreUint64(v.u64(ringHeadOff), t)
+				if shatomic.LoadUint64(v.u64(ringFreeOff)) == tail {
+					shatomic.StoreUint64(v.u64(ringFreeOff), t)
 					free = t
 					atomic.StoreUint64(seen, free)
 				}
@@ -208,7 +210,7 @@ func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, 
 	}
 	if t+size-free > v.cap {
 		if t != tail {
-			atomic.StoreUint64(v.u64(ringTailOff), t)
+			shatomic.StoreUint64(v.u64(ringTailOff), t)
 		}
 		return 0, true, nil
 	}
@@ -225,7 +227,7 @@ func (v ringView) reserve(n uint64, fill func([]byte), seen *uint64) (p uint64, 
 		state = ringCommitted
 	}
 	ringPut64(&h.state, t|state)
-	atomic.StoreUint64(v.u64(ringTailOff), t+size)
+	shatomic.StoreUint64(v.u64(ringTailOff), t+size)
 	if fill != nil {
 		v.wake(ringDataSeqOff, ringDataWaitOff)
 	}
@@ -243,7 +245,7 @@ type ringRecord struct {
 // skipped for an aborted one. It reports false if the record was no
 // longer being written: consumers took its producer for dead.
 func (v ringView) finish(p uint64, to uint64) bool {
-	ok := atomic.CompareAndSwapUint64(v.state(p), p|ringWriting, p|to)
+	ok := shatomic.CompareAndSwapUint64(v.state(p), p|ringWriting, p|to)
 	v.wake(ringDataSeqOff, ringDataWaitOff)
 	return ok
 }
@@ -257,10 +259,10 @@ func (v ringView) finish(p uint64, to uint64) bool {
 // MutexCheckInterval (see Ring.block), and the call's own result does not
 // depend on it.
 func (v ringView) wake(seq, wait uintptr) {
-	if atomic.LoadUint32(v.u32(wait)) == 0 || atomic.SwapUint32(v.u32(wait), 0) == 0 {
+	if shatomic.LoadUint32(v.u32(wait)) == 0 || shatomic.SwapUint32(v.u32(wait), 0) == 0 {
 		return
 	}
-	atomic.AddUint32(v.u32(seq), 1)
+	shatomic.AddUint32(v.u32(seq), 1)
 	_, _ = futexWakeN(v.u32(seq), 1<<30)
 }
 
@@ -287,10 +289,10 @@ func (v ringView) claim(room uint64, check bool, dst []byte, copyMax uint64, see
 		// it only when head has reached the tail this consumer saw last
 		// (*seen, which can only be behind). free is read only to report
 		// a corrupt ring.
-		head := atomic.LoadUint64(v.u64(ringHeadOff))
+		head := shatomic.LoadUint64(v.u64(ringHeadOff))
 		tail := atomic.LoadUint64(seen) // atomic: see reserve
 		if head >= tail {
-			tail = atomic.LoadUint64(v.u64(ringTailOff))
+			tail = shatomic.LoadUint64(v.u64(ringTailOff))
 			atomic.StoreUint64(seen, tail)
 		}
 		if head == tail {
@@ -314,8 +316,8 @@ func (v ringView) claim(room uint64, check bool, dst []byte, copyMax uint64, see
 			if !check || ringOwnerAlive(v.ownerWord(head)) {
 				return head, 0, notReady, false, nil
 			}
-			if atomic.CompareAndSwapUint64(v.state(head), w, head|ringSkipped) {
-				atomic.AddUint64(v.u64(ringSkippedOff), 1)
+			if shatomic.CompareAndSwapUint64(v.state(head), w, head|ringSkipped) {
+				shatomic.AddUint64(v.u64(ringSkippedOff), 1)
 			}
 			continue // committed just now, or skipped: look again
 		case ringCommitted, ringClaimed:
@@ -337,8 +339,8 @@ func (v ringView) claim(room uint64, check bool, dst []byte, copyMax uint64, see
 		}
 		ringPut32(&h.pid, v.me.pid)
 		ringPut32(&h.ticket, v.me.ticket)
-		atomic.StoreUint64(&h.state, head|ringClaimed)
-		atomic.StoreUint64(v.u64(ringHeadOff), head+size)
+		shatomic.StoreUint64(&h.state, head|ringClaimed)
+		shatomic.StoreUint64(v.u64(ringHeadOff), head+size)
 		return head, n, claimed, false, nil
 	}
 }
@@ -347,9 +349,9 @@ func (v ringView) claim(room uint64, check bool, dst []byte, copyMax uint64, see
 // free was there too (no message before it is still held), waking the
 // producers waiting for room.
 func (v ringView) pass(head, size uint64) {
-	atomic.StoreUint64(v.u64(ringHeadOff), head+size)
-	if atomic.LoadUint64(v.u64(ringFreeOff)) == head {
-		atomic.StoreUint64(v.u64(ringFreeOff), head+size)
+	shatomic.StoreUint64(v.u64(ringHeadOff), head+size)
+	if shatomic.LoadUint64(v.u64(ringFreeOff)) == head {
+		shatomic.StoreUint64(v.u64(ringFreeOff), head+size)
 		v.wake(ringSpaceSeqOff, ringSpaceWait)
 	}
 }
@@ -363,7 +365,7 @@ func (v ringView) ownerWord(p uint64) uint64 {
 // false if the record was not claimed (a second Release, or a consumer
 // that took this process for dead).
 func (v ringView) release(p uint64) bool {
-	return atomic.CompareAndSwapUint64(v.state(p), p|ringClaimed, p|ringReleased)
+	return shatomic.CompareAndSwapUint64(v.state(p), p|ringClaimed, p|ringReleased)
 }
 
 // advanceFree moves free over the records that are done, with the
@@ -388,17 +390,17 @@ walk:
 			if !check || ringOwnerAlive(v.ownerWord(f)) {
 				break walk
 			}
-			if !atomic.CompareAndSwapUint64(v.state(f), w, f|ringReleased) {
+			if !shatomic.CompareAndSwapUint64(v.state(f), w, f|ringReleased) {
 				break walk // released by its owner after all: the next walk goes on
 			}
-			atomic.AddUint64(v.u64(ringLostOff), 1)
+			shatomic.AddUint64(v.u64(ringLostOff), 1)
 		default:
 			return ringCorrupt("record at position %d below head is in state %d", f, w&ringStateMask)
 		}
 		f += size
 	}
 	if f != free {
-		atomic.StoreUint64(v.u64(ringFreeOff), f)
+		shatomic.StoreUint64(v.u64(ringFreeOff), f)
 		v.wake(ringSpaceSeqOff, ringSpaceWait)
 	}
 	return nil
@@ -419,24 +421,24 @@ const (
 func (v ringView) tryLock(off uintptr, check bool) (res lockResult, holder uint64) {
 	me := v.me.word
 	p := v.u64(off)
-	w := atomic.LoadUint64(p)
+	w := shatomic.LoadUint64(p)
 	switch {
 	case w == 0:
-		if atomic.CompareAndSwapUint64(p, 0, me) {
+		if shatomic.CompareAndSwapUint64(p, 0, me) {
 			return locked, 0
 		}
-		return busy, atomic.LoadUint64(p)
+		return busy, shatomic.LoadUint64(p)
 	case w != me && check && !ringOwnerAlive(w):
-		if atomic.CompareAndSwapUint64(p, w, me) {
+		if shatomic.CompareAndSwapUint64(p, w, me) {
 			return tookOver, 0
 		}
-		return busy, atomic.LoadUint64(p)
+		return busy, shatomic.LoadUint64(p)
 	}
 	return busy, w
 }
 
 func (v ringView) unlock(off uintptr) {
-	atomic.CompareAndSwapUint64(v.u64(off), v.me.word, 0)
+	shatomic.CompareAndSwapUint64(v.u64(off), v.me.word, 0)
 }
 
 // lockSpin takes a per-message lock, which its holders keep for a few

@@ -2,7 +2,7 @@
 
 package ipcbuf
 
-import "sync/atomic"
+import "github.com/ipcbuf/ipcbuf/internal/shatomic"
 
 // Under the race detector, the ring's plain stores of record headers are
 // atomic: Stat reads headers without a lock while they may be rewritten,
@@ -12,5 +12,5 @@ import "sync/atomic"
 // that follows them publishes them, and an atomic store costs a locked
 // instruction on x86.
 
-func ringPut64(p *uint64, v uint64) { atomic.StoreUint64(p, v) }
-func ringPut32(p *uint32, v uint32) { atomic.StoreUint32(p, v) }
+func ringPut64(p *uint64, v uint64) { shatomic.StoreUint64(p, v) }
+func ringPut32(p *uint32, v uint32) { shatomic.StoreUint32(p, v) }

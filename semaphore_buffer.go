@@ -39,10 +39,11 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/ipcbuf/ipcbuf/internal/shatomic"
 )
 
 // SemaphoreSize is the number of bytes a semaphore takes in a buffer: a
@@ -108,8 +109,8 @@ func InitSemaphore(b *Buffer, off int, value int) (*Semaphore, error) {
 	}
 	impl := s.impl.(*bufSem)
 	err = impl.do("semaphore", func(count, waiters *uint32) error {
-		atomic.StoreUint32(waiters, 0)
-		atomic.StoreUint32(count, uint32(value))
+		shatomic.StoreUint32(waiters, 0)
+		shatomic.StoreUint32(count, uint32(value))
 		return nil
 	})
 	if err != nil {
@@ -155,7 +156,7 @@ func (s *bufSem) do(op string, f func(count, waiters *uint32) error) (err error)
 
 // load reads a word that holds a count and checks it.
 func (s *bufSem) load(p *uint32, what string) (uint32, error) {
-	v := atomic.LoadUint32(p)
+	v := shatomic.LoadUint32(p)
 	if v > semMax {
 		return 0, fmt.Errorf("the semaphore's %s word holds %d, above the largest count %d: the bytes at offset %d are not a semaphore, or were overwritten: %w",
 			what, v, semMax, s.off, ErrCorrupt)
@@ -178,11 +179,11 @@ func (s *bufSem) post() error {
 			if v == semMax {
 				return fmt.Errorf("the count is at its largest, %d: %w", semMax, syscall.EOVERFLOW)
 			}
-			if atomic.CompareAndSwapUint32(count, v, v+1) {
+			if shatomic.CompareAndSwapUint32(count, v, v+1) {
 				break
 			}
 		}
-		if atomic.LoadUint32(waiters) == 0 {
+		if shatomic.LoadUint32(waiters) == 0 {
 			return nil
 		}
 		return s.wake(count, 1)
@@ -218,7 +219,7 @@ func (s *bufSem) take(count *uint32) (bool, error) {
 		if err != nil || v == 0 {
 			return false, err
 		}
-		if atomic.CompareAndSwapUint32(count, v, v-1) {
+		if shatomic.CompareAndSwapUint32(count, v, v-1) {
 			return true, nil
 		}
 	}
@@ -231,7 +232,7 @@ func (s *bufSem) wait(ctx context.Context, deadline time.Time) error {
 	if err := s.do("wait", func(_, waiters *uint32) error {
 		_, err := s.load(waiters, "waiters")
 		if err == nil {
-			atomic.AddUint32(waiters, 1)
+			shatomic.AddUint32(waiters, 1)
 		}
 		return err
 	}); err != nil {
@@ -243,12 +244,12 @@ func (s *bufSem) wait(ctx context.Context, deadline time.Time) error {
 	// high, which costs only wake calls.
 	defer s.do("wait", func(count, waiters *uint32) error {
 		for {
-			w := atomic.LoadUint32(waiters)
-			if w == 0 || w > semMax || atomic.CompareAndSwapUint32(waiters, w, w-1) {
+			w := shatomic.LoadUint32(waiters)
+			if w == 0 || w > semMax || shatomic.CompareAndSwapUint32(waiters, w, w-1) {
 				break
 			}
 		}
-		if atomic.LoadUint32(count) > 0 && atomic.LoadUint32(waiters) > 0 {
+		if shatomic.LoadUint32(count) > 0 && shatomic.LoadUint32(waiters) > 0 {
 			return s.wake(count, 1)
 		}
 		return nil
