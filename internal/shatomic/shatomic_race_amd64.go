@@ -27,11 +27,25 @@ func add64(p *uint64, d uint64) uint64
 func swap64(p *uint64, v uint64) uint64
 func cas64(p *uint64, old, new uint64) bool
 
+// acquired runs the load op, then tells the detector that it acquired p.
+func acquired[T any](p unsafe.Pointer, op func() T) T {
+	v := op()
+	runtime.RaceAcquire(p)
+	return v
+}
+
+// releasedAcquired tells the detector that p is released, runs op, a
+// store or read-modify-write, and tells it that p was acquired.
+func releasedAcquired[T any](p unsafe.Pointer, op func() T) T {
+	runtime.RaceReleaseMerge(p)
+	v := op()
+	runtime.RaceAcquire(p)
+	return v
+}
+
 // LoadUint32 is atomic.LoadUint32.
 func LoadUint32(p *uint32) uint32 {
-	v := load32(p)
-	runtime.RaceAcquire(unsafe.Pointer(p))
-	return v
+	return acquired(unsafe.Pointer(p), func() uint32 { return load32(p) })
 }
 
 // StoreUint32 is atomic.StoreUint32.
@@ -42,33 +56,22 @@ func StoreUint32(p *uint32, v uint32) {
 
 // AddUint32 is atomic.AddUint32.
 func AddUint32(p *uint32, d uint32) uint32 {
-	runtime.RaceReleaseMerge(unsafe.Pointer(p))
-	v := add32(p, d)
-	runtime.RaceAcquire(unsafe.Pointer(p))
-	return v
+	return releasedAcquired(unsafe.Pointer(p), func() uint32 { return add32(p, d) })
 }
 
 // SwapUint32 is atomic.SwapUint32.
 func SwapUint32(p *uint32, v uint32) uint32 {
-	runtime.RaceReleaseMerge(unsafe.Pointer(p))
-	old := swap32(p, v)
-	runtime.RaceAcquire(unsafe.Pointer(p))
-	return old
+	return releasedAcquired(unsafe.Pointer(p), func() uint32 { return swap32(p, v) })
 }
 
 // CompareAndSwapUint32 is atomic.CompareAndSwapUint32.
 func CompareAndSwapUint32(p *uint32, old, new uint32) bool {
-	runtime.RaceReleaseMerge(unsafe.Pointer(p))
-	ok := cas32(p, old, new)
-	runtime.RaceAcquire(unsafe.Pointer(p))
-	return ok
+	return releasedAcquired(unsafe.Pointer(p), func() bool { return cas32(p, old, new) })
 }
 
 // LoadUint64 is atomic.LoadUint64.
 func LoadUint64(p *uint64) uint64 {
-	v := load64(p)
-	runtime.RaceAcquire(unsafe.Pointer(p))
-	return v
+	return acquired(unsafe.Pointer(p), func() uint64 { return load64(p) })
 }
 
 // StoreUint64 is atomic.StoreUint64.
@@ -79,24 +82,15 @@ func StoreUint64(p *uint64, v uint64) {
 
 // AddUint64 is atomic.AddUint64.
 func AddUint64(p *uint64, d uint64) uint64 {
-	runtime.RaceReleaseMerge(unsafe.Pointer(p))
-	v := add64(p, d)
-	runtime.RaceAcquire(unsafe.Pointer(p))
-	return v
+	return releasedAcquired(unsafe.Pointer(p), func() uint64 { return add64(p, d) })
 }
 
 // SwapUint64 is atomic.SwapUint64.
 func SwapUint64(p *uint64, v uint64) uint64 {
-	runtime.RaceReleaseMerge(unsafe.Pointer(p))
-	old := swap64(p, v)
-	runtime.RaceAcquire(unsafe.Pointer(p))
-	return old
+	return releasedAcquired(unsafe.Pointer(p), func() uint64 { return swap64(p, v) })
 }
 
 // CompareAndSwapUint64 is atomic.CompareAndSwapUint64.
 func CompareAndSwapUint64(p *uint64, old, new uint64) bool {
-	runtime.RaceReleaseMerge(unsafe.Pointer(p))
-	ok := cas64(p, old, new)
-	runtime.RaceAcquire(unsafe.Pointer(p))
-	return ok
+	return releasedAcquired(unsafe.Pointer(p), func() bool { return cas64(p, old, new) })
 }
