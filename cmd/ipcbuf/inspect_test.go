@@ -419,7 +419,7 @@ func TestUnreadableMapsAreUnknown(t *testing.T) {
 	asNobody := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(exe, args...)
-		cmd.Env = append(os.Environ(), lockAsCommandEnv+"=1", "GORACE=atexit_sleep_ms=0")
+		cmd.Env = append(os.Environ(), asCommandEnv+"=1", "GORACE=atexit_sleep_ms=0")
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 		cmd.Dir = "/"
 		var stderr strings.Builder

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -18,22 +19,10 @@ import (
 	"github.com/ipcbuf/ipcbuf"
 )
 
-// lockAsCommandEnv makes the test binary be the ipcbuf command, so that
-// TestLockProcesses can run it as separate processes without building it.
-const lockAsCommandEnv = "IPCBUF_TEST_LOCK_AS_COMMAND"
-
-func init() {
-	if os.Getenv(lockAsCommandEnv) == "1" {
-		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-	}
-}
-
 // lockCommand returns the ipcbuf command with args, as a process of its
-// own: the test binary, in the role of the command.
+// own (see commandProcess).
 func lockCommand(args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), lockAsCommandEnv+"=1", "GORACE=atexit_sleep_ms=0")
-	return cmd
+	return commandProcess(context.Background(), args...)
 }
 
 // mustLockFail runs the command and fails the test unless it exits with

@@ -23,17 +23,6 @@ import (
 	"github.com/ipcbuf/ipcbuf/internal/testenv"
 )
 
-// demoChildEnv makes the test binary the demo's child process, as
-// "ipcbuf __demo-child TARGET..." would be: the demo starts a second copy
-// of the program, and under Wine there is no go command to build one.
-const demoChildEnv = "IPCBUF_TEST_DEMO_CHILD"
-
-func init() {
-	if os.Getenv(demoChildEnv) == "1" {
-		os.Exit(runDemoChild(os.Args[1:], os.Stdout, os.Stderr))
-	}
-}
-
 // newSection creates the section *NAME with size bytes and text at its
 // start, held open by this test until it ends.
 func newSection(t *testing.T, size int, text string) (target string, b *ipcbuf.Buffer) {
@@ -229,9 +218,7 @@ func TestWindowsDemo(t *testing.T) {
 	requireWindowsKinds(t)
 	var stdout, stderr bytes.Buffer
 	code := runDemo(context.Background(), &stdout, &stderr, func(ctx context.Context, targets []string) *exec.Cmd {
-		cmd := exec.CommandContext(ctx, os.Args[0], targets...)
-		cmd.Env = append(os.Environ(), demoChildEnv+"=1")
-		return cmd
+		return commandProcess(ctx, append([]string{demoChildRole}, targets...)...)
 	})
 	out := stdout.String()
 	if code != 0 || stderr.Len() > 0 {
